@@ -1,0 +1,1 @@
+"""aioopenclaw: an asyncio client for the OpenClaw gateway (no Home Assistant imports)."""
