@@ -1,0 +1,181 @@
+"""Per-run state: the one place that decides what is new, what is a duplicate, what is final.
+
+The gateway's per-run ``seq`` has gaps and ``final`` repeats the last delta's value, deltas can
+be coalesced or dropped under load, and a failed run gets two ``error`` events. So a run's
+progress is judged by its cumulative text, and a terminal state is accepted once per run id.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from .models import ChatEvent, RunResult, RunState, Usage, message_text
+
+# Enough finished run ids to recognise late duplicates without growing without bound.
+FINISHED_RUNS_KEPT = 4096
+
+
+@dataclass(slots=True)
+class _RunProgress:
+    session_key: str
+    text: str = ""
+    seq: int | None = None
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+class RunTracker:
+    """Turns raw ``chat`` payloads into ``ChatEvent``s, each terminal state exactly once."""
+
+    def __init__(self, finished_kept: int = FINISHED_RUNS_KEPT) -> None:
+        self._active: dict[str, _RunProgress] = {}
+        self._finished: OrderedDict[str, RunResult] = OrderedDict()
+        self._finished_kept = finished_kept
+
+    def active_runs(self) -> dict[str, str]:
+        """Run id -> session key of the runs seen started and not yet ended."""
+        return {run_id: run.session_key for run_id, run in self._active.items()}
+
+    def result(self, run_id: str) -> RunResult | None:
+        return self._finished.get(run_id)
+
+    def is_finished(self, run_id: str) -> bool:
+        return run_id in self._finished
+
+    def expect(self, run_id: str, session_key: str) -> None:
+        """Track a run we started before any event of it arrives (so resync can find it)."""
+        if run_id not in self._finished:
+            self._active.setdefault(run_id, _RunProgress(session_key))
+
+    def forget(self, run_id: str) -> None:
+        """Stop tracking a run whose send never reached the gateway."""
+        self._active.pop(run_id, None)
+
+    def process(self, payload: dict[str, Any]) -> ChatEvent | None:
+        """The event to deliver for one ``chat`` payload, or None for a duplicate or stray."""
+        run_id = _str(payload.get("runId"))
+        try:
+            state = RunState(str(payload.get("state")))
+        except ValueError:
+            return None
+        if run_id is None or run_id in self._finished:
+            return None
+        session_key = _str(payload.get("sessionKey")) or ""
+        run = self._active.get(run_id)
+        if run is None:
+            run = self._active[run_id] = _RunProgress(session_key)
+        elif session_key and not run.session_key:
+            run.session_key = session_key
+        seq = payload.get("seq")
+        seq = seq if isinstance(seq, int) else None
+        if state is RunState.STATUS:
+            status = payload.get("status")
+            phase = (
+                _str(status.get("phase")) if isinstance(status, dict) else _str(status)
+            )
+            return ChatEvent(
+                run_id,
+                run.session_key,
+                state,
+                seq,
+                run.text,
+                phase=phase,
+                agent_id=_str(payload.get("agentId")),
+            )
+        text, delta, replaced = self._advance(run, payload)
+        if state is RunState.DELTA:
+            if not delta and not replaced:
+                return None  # nothing new: a duplicate or a coalesced repeat
+            run.text, run.seq = text, seq
+            return ChatEvent(
+                run_id,
+                run.session_key,
+                state,
+                seq,
+                text,
+                delta,
+                replaced,
+                agent_id=_str(payload.get("agentId")),
+            )
+        # Terminal: accepted once; the run leaves the active set.
+        usage = Usage.from_payload(payload.get("usage"))
+        if usage is None and isinstance(payload.get("message"), dict):
+            usage = Usage.from_payload(payload["message"].get("usage"))
+        event = ChatEvent(
+            run_id,
+            run.session_key,
+            state,
+            seq,
+            text,
+            delta,
+            replaced,
+            agent_id=_str(payload.get("agentId")),
+            stop_reason=_str(payload.get("stopReason")),
+            usage=usage,
+            error_message=_str(payload.get("errorMessage")),
+            error_kind=_str(payload.get("errorKind")),
+        )
+        self._finish(event)
+        return event
+
+    def resolve_from_history(
+        self, run_id: str, session_key: str, message: dict[str, Any]
+    ) -> ChatEvent | None:
+        """A terminal event rebuilt from the transcript, for a run whose final we missed."""
+        if run_id in self._finished:
+            return None
+        run = self._active.get(run_id) or _RunProgress(session_key)
+        text = message_text(message)
+        stop_reason = _str(message.get("stopReason"))
+        state = RunState.ABORTED if stop_reason == "aborted" else RunState.FINAL
+        if stop_reason == "error":
+            state = RunState.ERROR
+        delta = text.removeprefix(run.text)
+        event = ChatEvent(
+            run_id,
+            session_key,
+            state,
+            None,
+            text,
+            delta,
+            not text.startswith(run.text),
+            stop_reason=stop_reason,
+            usage=Usage.from_payload(message.get("usage")),
+            error_message=_str(message.get("errorMessage")),
+            resynced=True,
+        )
+        self._finish(event)
+        return event
+
+    @staticmethod
+    def _advance(run: _RunProgress, payload: dict[str, Any]) -> tuple[str, str, bool]:
+        """(cumulative text, new suffix, replaced) for this payload."""
+        message = payload.get("message")
+        if isinstance(message, dict):
+            text = message_text(message)
+        else:
+            delta_text = _str(payload.get("deltaText"))
+            if delta_text is None:
+                return run.text, "", False  # e.g. a silent final: keep what we have
+            text = delta_text if payload.get("replace") else run.text + delta_text
+        if text.startswith(run.text):
+            return text, text[len(run.text) :], False
+        return text, text, True
+
+    def _finish(self, event: ChatEvent) -> None:
+        self._active.pop(event.run_id, None)
+        self._finished[event.run_id] = RunResult(
+            run_id=event.run_id,
+            session_key=event.session_key,
+            state=event.state,
+            text=event.text,
+            usage=event.usage,
+            stop_reason=event.stop_reason,
+            error_message=event.error_message,
+        )
+        while len(self._finished) > self._finished_kept:
+            self._finished.popitem(last=False)
