@@ -94,6 +94,7 @@ class HelloOk:
     role: str | None
     scopes: tuple[str, ...]
     default_agent_id: str
+    main_key: str
     main_session_key: str
     snapshot: dict[str, Any] = field(repr=False)
     device_token: str | None = field(default=None, repr=False)
@@ -122,11 +123,16 @@ class HelloOk:
             role=_str(auth.get("role")),
             scopes=tuple(s for s in _list(auth.get("scopes")) if isinstance(s, str)),
             default_agent_id=agent,
+            main_key=main_key,
             main_session_key=_str(defaults.get("mainSessionKey"))
             or f"agent:{agent}:{main_key}",
             snapshot=snapshot,
             device_token=_str(auth.get("deviceToken")),
         )
+
+    def main_session_for(self, agent_id: str) -> str:
+        """The canonical main session key of an agent (``agent:<id>:<mainKey>``)."""
+        return f"agent:{agent_id}:{self.main_key}"
 
     def supports(self, method: str) -> bool:
         """Whether the gateway lists ``method`` (a discovery list: absent means unsupported)."""

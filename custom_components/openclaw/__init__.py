@@ -1,0 +1,65 @@
+"""The OpenClaw integration: an OpenClaw gateway as part of the home."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
+
+from .client_factory import create_client, create_http_client
+from .const import DOMAIN
+from .coordinator import OpenClawConfigEntry, OpenClawCoordinator, OpenClawRuntimeData
+from .services import async_setup_services
+
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.EVENT,
+    Platform.SELECT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions once for all entries."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: OpenClawConfigEntry) -> bool:
+    """Connect to the gateway and set up the entities."""
+    session = async_get_clientsession(hass)
+    coordinator: OpenClawCoordinator | None = None
+
+    def on_device_token(token: str | None) -> None:
+        if coordinator is not None:
+            coordinator.store_device_token(token)
+
+    client = create_client(session, entry.data, on_device_token=on_device_token)
+    coordinator = OpenClawCoordinator(hass, entry, client)
+    await coordinator.async_start()
+    entry.runtime_data = OpenClawRuntimeData(
+        client=client,
+        http=create_http_client(session, entry.data, entry.options),
+        coordinator=coordinator,
+    )
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def _async_options_updated(hass: HomeAssistant, entry: OpenClawConfigEntry) -> None:
+    await hass.config_entries.async_reload(entry.entry_id)
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: OpenClawConfigEntry) -> bool:
+    """Unload the platforms and close the connection."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.coordinator.async_stop()
+    return unloaded
