@@ -1,0 +1,148 @@
+"""Fixtures for the e2e tier: one real OpenClaw gateway and one fake model per pytest session.
+
+Tests ask for the function-scoped ``gateway`` and ``fake_model`` fixtures. Those depend on
+``socket_enabled`` (pytest-socket, pulled in by pytest-homeassistant-custom-component), so the
+test body may open loopback sockets; the session-scoped processes behind them are started
+once, through subprocesses, and need no Python socket except the harness's own readiness probe
+(see ``gateway.real_sockets``).
+
+Without an install (``scripts/install-gateway``) the tier is skipped, except in CI
+(``CI=true``), where a missing install is a failure: CI must run these tests.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from .fake_model import FakeModel
+from .gateway import (
+    INSTALL_SCRIPT,
+    Gateway,
+    Install,
+    find_install,
+    run_install_script,
+    wanted_version,
+)
+
+_TIMINGS: dict[str, object] = {}
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Under pytest-xdist, keep the whole tier on one worker: one gateway (1.5-2 GB, CPU-bound
+    # start) per session, not per worker. Takes effect with `--dist loadgroup`.
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group("openclaw-e2e"))
+
+
+if importlib.util.find_spec("pytest_socket") is None:
+    # Outside pytest-homeassistant-custom-component nothing blocks sockets; keep the name.
+    @pytest.fixture
+    def socket_enabled() -> Iterator[None]:
+        yield
+
+
+@pytest.fixture(scope="session")
+def gateway_install() -> Install:
+    """The finished install of the wanted version (OPENCLAW_GATEWAY_VERSION, default 2026.9.6)."""
+    version = wanted_version()
+    install = find_install(version)
+    if install is None and os.environ.get("OPENCLAW_E2E_AUTO_INSTALL") == "1":
+        started = time.monotonic()
+        install = run_install_script(version)
+        _TIMINGS["install (auto)"] = round(time.monotonic() - started, 2)
+    if install is None:
+        message = (
+            f"OpenClaw gateway {version} is not installed; run `{INSTALL_SCRIPT.relative_to(INSTALL_SCRIPT.parents[1])} "
+            f"{version}` first (needs the npm registry; cache: $OPENCLAW_HA_CACHE or "
+            "~/.cache/openclaw-ha)"
+        )
+        if _in_ci():
+            pytest.fail(message + " [CI=true: the e2e tier must run]", pytrace=False)
+        pytest.skip(message)
+    return install
+
+
+@pytest.fixture(scope="session")
+def e2e_run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the gateway's state, home, workspace and logs live (OPENCLAW_E2E_RUN_DIR to keep)."""
+    chosen = os.environ.get("OPENCLAW_E2E_RUN_DIR")
+    if chosen:
+        path = Path(chosen)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    return tmp_path_factory.mktemp("openclaw-e2e")
+
+
+@pytest.fixture(scope="session")
+def _fake_model_process(gateway_install: Install, e2e_run_dir: Path) -> Iterator[FakeModel]:
+    model = FakeModel(e2e_run_dir)
+    model.start()
+    yield model
+    model.stop()
+
+
+@pytest.fixture(scope="session")
+def _gateway_process(
+    gateway_install: Install, e2e_run_dir: Path, _fake_model_process: FakeModel
+) -> Iterator[Gateway]:
+    gateway = Gateway(gateway_install, e2e_run_dir, _fake_model_process.base_url)
+    gateway.start(timeout=float(os.environ.get("OPENCLAW_E2E_READY_TIMEOUT", "90")))
+    yield gateway
+    try:
+        gateway.stop()
+    finally:
+        _TIMINGS["gateway version"] = gateway_install.version
+        _TIMINGS["start->ready s"] = [round(t, 2) for t in gateway.timings.start_to_ready]
+        _TIMINGS["stop s"] = [round(t, 2) for t in gateway.timings.stop]
+        if gateway.timings.cli:
+            cli = [t for _name, t in gateway.timings.cli]
+            _TIMINGS["cli calls"] = f"{len(cli)}, {sum(cli):.1f} s total, max {max(cli):.1f} s"
+        _TIMINGS["run dir"] = str(e2e_run_dir)
+
+
+@pytest.fixture
+def fake_model(socket_enabled: None, _fake_model_process: FakeModel) -> FakeModel:
+    """The fake model, its request log cleared for this test."""
+    _fake_model_process.reset()
+    return _fake_model_process
+
+
+@pytest.fixture
+def gateway(socket_enabled: None, _gateway_process: Gateway) -> Gateway:
+    """The session's gateway, running and ready (restarted if an earlier test left it down)."""
+    if not _gateway_process.running:
+        _gateway_process.start()
+    return _gateway_process
+
+
+@pytest_asyncio.fixture
+async def pairing_required(gateway: Gateway) -> AsyncIterator[Gateway]:
+    """The gateway with silent loopback approval off, switched back on afterwards."""
+    await gateway.set_auto_approve_local(False)
+    try:
+        yield gateway
+    finally:
+        if gateway.running:
+            await gateway.set_auto_approve_local(True)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _TIMINGS:
+        terminalreporter.section("openclaw e2e harness")
+        for key, value in _TIMINGS.items():
+            terminalreporter.write_line(f"{key}: {value}")
