@@ -65,8 +65,7 @@ def test_file_name_is_optional() -> None:
         ("data:;base64," + b64(PNG), "image/png"),
         # MIME-style line wrapping is still strict base64.
         (
-            "\n".join(b64(PNG)[i : i + 16] for i in range(0, len(b64(PNG)), 16))
-            + "\r\n",
+            "\n".join(b64(PNG)[i : i + 16] for i in range(0, len(b64(PNG)), 16)) + "\r\n",
             "image/png",
         ),
     ],
@@ -165,9 +164,7 @@ def test_default_limit_is_five_million_decoded_bytes() -> None:
     assert DEFAULT_MAX_IMAGE_BYTES == 5_000_000
     exact = PNG + bytes(5_000_000 - len(PNG))
     assert image_attachment_from_bytes(exact, "image/png")["mimeType"] == "image/png"
-    assert image_attachment_from_base64(b64(exact), "image/png")["content"] == b64(
-        exact
-    )
+    assert image_attachment_from_base64(b64(exact), "image/png")["content"] == b64(exact)
     over = exact + b"\x00"
     for build in (
         lambda: image_attachment_from_bytes(over, "image/png"),
@@ -186,9 +183,7 @@ def test_configurable_limit_and_gateway_policy() -> None:
     assert err.value.reason == "too_large"
     # The gateway's advertised maxImageBytes wins only when it is smaller.
     with pytest.raises(AttachmentError) as err:
-        image_attachment_from_base64(
-            b64(data), "image/png", gateway_max_image_bytes=500
-        )
+        image_attachment_from_base64(b64(data), "image/png", gateway_max_image_bytes=500)
     assert err.value.reason == "too_large"
     assert image_attachment_from_bytes(
         data, "image/png", max_bytes=1000, gateway_max_image_bytes=6_291_456

@@ -75,14 +75,10 @@ def _canonical_mime(mime_type: str | None) -> str:
 
 
 def _too_large(size: int, limit: int) -> AttachmentError:
-    return AttachmentError(
-        "too_large", f"The image is {size} bytes; the limit is {limit} bytes."
-    )
+    return AttachmentError("too_large", f"The image is {size} bytes; the limit is {limit} bytes.")
 
 
-def _finish(
-    data: bytes, mime: str, file_name: str | None, limit: int
-) -> ImageAttachment:
+def _finish(data: bytes, mime: str, file_name: str | None, limit: int) -> ImageAttachment:
     if not data:
         raise AttachmentError("empty", "The attachment is empty.")
     if len(data) > limit:
@@ -138,9 +134,7 @@ def image_attachment_from_base64(
     if match is not None:
         url_mime = match.group(1).strip() or None
         if ";base64" not in match.group(2).lower():
-            raise AttachmentError(
-                "invalid_base64", "The data URL is not base64 encoded."
-            )
+            raise AttachmentError("invalid_base64", "The data URL is not base64 encoded.")
         text = text[match.end() :]
         if url_mime is not None:
             url_canonical = _canonical_mime(url_mime)
@@ -164,7 +158,5 @@ def image_attachment_from_base64(
     try:
         data = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as err:
-        raise AttachmentError(
-            "invalid_base64", "The attachment is not valid base64."
-        ) from err
+        raise AttachmentError("invalid_base64", "The attachment is not valid base64.") from err
     return _finish(data, mime, file_name, limit)

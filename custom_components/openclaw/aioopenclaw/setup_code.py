@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import dataclass
 import json
 import math
 import re
 import time
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -70,9 +70,7 @@ def _decode_payload(code: str) -> Any:
     if len(text) > MAX_CODE_CHARS:
         raise SetupCodeError("invalid_encoding", "The setup code is too long.")
     if not _BASE64URL.fullmatch(text):
-        raise SetupCodeError(
-            "invalid_encoding", "The setup code is not valid base64url."
-        )
+        raise SetupCodeError("invalid_encoding", "The setup code is not valid base64url.")
     body = text.rstrip("=")
     if len(body) % 4 == 1:
         raise SetupCodeError("invalid_encoding", "The setup code is truncated.")
@@ -80,15 +78,11 @@ def _decode_payload(code: str) -> Any:
         raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
         decoded = raw.decode("utf-8")
     except (binascii.Error, ValueError) as err:
-        raise SetupCodeError(
-            "invalid_encoding", "The setup code is not valid base64url."
-        ) from err
+        raise SetupCodeError("invalid_encoding", "The setup code is not valid base64url.") from err
     try:
         return json.loads(decoded)
     except (ValueError, RecursionError) as err:
-        raise SetupCodeError(
-            "invalid_json", "The setup code does not contain valid JSON."
-        ) from err
+        raise SetupCodeError("invalid_json", "The setup code does not contain valid JSON.") from err
 
 
 def _valid_ws_url(value: str) -> bool:
@@ -109,9 +103,7 @@ def parse_setup_code(code: str, *, now_ms: int | None = None) -> SetupCode:
         raise SetupCodeError("invalid_encoding", "The setup code must be text.")
     payload = _decode_payload(code)
     if not isinstance(payload, dict):
-        raise SetupCodeError(
-            "invalid_json", "The setup code does not contain a JSON object."
-        )
+        raise SetupCodeError("invalid_json", "The setup code does not contain a JSON object.")
 
     url = payload.get("url")
     if not isinstance(url, str) or not url.strip():
@@ -131,13 +123,9 @@ def parse_setup_code(code: str, *, now_ms: int | None = None) -> SetupCode:
     expires_at_ms: int | None = None
     if expires is not None:
         if isinstance(expires, bool) or not isinstance(expires, (int, float)):
-            raise SetupCodeError(
-                "invalid_json", "The setup code's expiry is not a number."
-            )
+            raise SetupCodeError("invalid_json", "The setup code's expiry is not a number.")
         if isinstance(expires, float) and not math.isfinite(expires):
-            raise SetupCodeError(
-                "invalid_json", "The setup code's expiry is not a number."
-            )
+            raise SetupCodeError("invalid_json", "The setup code's expiry is not a number.")
         expires_at_ms = int(expires)
         if _now_ms(now_ms) >= expires_at_ms:
             raise SetupCodeError(
@@ -150,9 +138,7 @@ def parse_setup_code(code: str, *, now_ms: int | None = None) -> SetupCode:
     if isinstance(raw_urls, list):
         # Alternative addresses are a convenience: keep the usable ones, skip the rest.
         urls = tuple(
-            u.strip()
-            for u in raw_urls
-            if isinstance(u, str) and _valid_ws_url(u.strip())
+            u.strip() for u in raw_urls if isinstance(u, str) and _valid_ws_url(u.strip())
         )[:MAX_URLS]
 
     fingerprint = payload.get("tlsFingerprint")
@@ -177,9 +163,7 @@ def http_base_url(ws_url: str) -> str:
         parts = urlsplit(ws_url.strip())
         port = parts.port
     except ValueError as err:
-        raise SetupCodeError(
-            "invalid_url_scheme", "The gateway URL is not valid."
-        ) from err
+        raise SetupCodeError("invalid_url_scheme", "The gateway URL is not valid.") from err
     scheme = {"ws": "http", "wss": "https", "http": "http", "https": "https"}.get(
         parts.scheme.lower()
     )

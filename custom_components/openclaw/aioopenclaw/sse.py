@@ -8,9 +8,9 @@ are the same however the bytes are split.
 from __future__ import annotations
 
 import codecs
-import re
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
+import re
 
 import aiohttp
 
@@ -141,7 +141,5 @@ async def iter_sse_response(
     response: aiohttp.ClientResponse, *, max_event_chars: int = DEFAULT_MAX_EVENT_CHARS
 ) -> AsyncIterator[SSEEvent]:
     """Events from an aiohttp response body, as the bytes arrive."""
-    async for event in aiter_sse(
-        response.content.iter_any(), max_event_chars=max_event_chars
-    ):
+    async for event in aiter_sse(response.content.iter_any(), max_event_chars=max_event_chars):
         yield event
