@@ -1,0 +1,1 @@
+"""Tests for the OpenClaw integration and its client library."""
