@@ -167,8 +167,10 @@ class GatewayClient:
         request_timeout: float = 30.0,
         handshake_timeout: float = 15.0,
         on_device_token: Callable[[str | None], None] | None = None,
+        backoff: tuple[float, float] = (BACKOFF_MIN, BACKOFF_MAX),
     ) -> None:
         self._session = session
+        self._backoff = backoff
         self.url = url
         self.identity = identity
         self._credentials = Credentials(token, password, device_token, bootstrap_token)
@@ -301,7 +303,7 @@ class GatewayClient:
             )
 
     async def _reconnect_loop(self) -> None:
-        delays = iter(backoff_delays())
+        delays = iter(backoff_delays(*self._backoff))
         while not self._closing:
             delay = next(delays)
             if (
