@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import dataclass, field
 import hashlib
 import json
 import secrets
 import time
-import uuid
-from dataclasses import dataclass, field
 from typing import Any
+import uuid
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization

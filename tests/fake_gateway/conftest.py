@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 import importlib.util
-from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_asyncio
@@ -15,8 +15,8 @@ from tests.fake_gateway import FakeGateway
 if importlib.util.find_spec("pytest_socket") is None:
 
     @pytest.fixture
-    def socket_enabled() -> Iterator[None]:
-        yield
+    def socket_enabled() -> None:
+        return None
 
 
 @pytest_asyncio.fixture

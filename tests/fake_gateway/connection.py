@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import uuid
 from dataclasses import dataclass, field
+import json
 from typing import Any
+import uuid
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
@@ -67,6 +67,7 @@ class Conn:
     skip_next: int = 0
     sessions_subscribed: bool = False
     message_keys: set[str] = field(default_factory=set)
+    gone: asyncio.Event = field(default_factory=asyncio.Event)  # set when the handler ended
     _queue: asyncio.Queue[dict[str, Any] | str | _Close] = field(default_factory=asyncio.Queue)
     _writer: asyncio.Task[None] | None = None
 
@@ -132,5 +133,9 @@ class Conn:
                     if item.code:
                         await self.ws.close(item.code, item.reason)
                     return
-                text = item if isinstance(item, str) else json.dumps(item, separators=_COMPACT, ensure_ascii=False)
+                text = (
+                    item
+                    if isinstance(item, str)
+                    else json.dumps(item, separators=_COMPACT, ensure_ascii=False)
+                )
                 await self.ws.send(text)

@@ -90,7 +90,12 @@ def authenticate(
 
 
 def _pairing_required(
-    gw: FakeGateway, params: dict[str, Any], device_id: str, role: str, scopes: list[str], reason: str
+    gw: FakeGateway,
+    params: dict[str, Any],
+    device_id: str,
+    role: str,
+    scopes: list[str],
+    reason: str,
 ) -> errors.Reject:
     req, created = gw.pairing.add_pending(params, device_id, role, scopes, reason)
     if created:

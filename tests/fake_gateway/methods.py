@@ -16,7 +16,12 @@ if TYPE_CHECKING:
 
 Handler = Callable[["FakeGateway", Conn, dict[str, Any]], Any]
 
-READ, WRITE, ADMIN, PAIRING = "operator.read", "operator.write", "operator.admin", "operator.pairing"
+READ, WRITE, ADMIN, PAIRING = (
+    "operator.read",
+    "operator.write",
+    "operator.admin",
+    "operator.pairing",
+)
 # sessions.patch fields a write-scoped operator may change (9.x); the rest needs admin.
 PATCH_WRITE_FIELDS = {
     "label", "model", "thinkingLevel", "fastMode", "pinned", "archived", "unread", "category",
@@ -94,7 +99,7 @@ def sessions_list(gw: FakeGateway, conn: Conn, params: dict[str, Any]) -> Any:
 def sessions_preview(gw: FakeGateway, conn: Conn, params: dict[str, Any]) -> Any:
     limit = params.get("limit", 12)
     max_chars = params.get("maxChars", 240)
-    previews = []
+    previews: list[dict[str, Any]] = []
     for key in params["keys"]:
         canonical = _canon(gw, key, params)
         session = gw.sessions.get(canonical)

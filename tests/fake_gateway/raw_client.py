@@ -98,9 +98,7 @@ class RawClient:
     async def recv(self, timeout: float = 5) -> dict[str, Any]:
         return dict(json.loads(await asyncio.wait_for(self.ws.recv(), timeout)))
 
-    async def request(
-        self, method: str, params: Any = None, timeout: float = 5
-    ) -> dict[str, Any]:
+    async def request(self, method: str, params: Any = None, timeout: float = 5) -> dict[str, Any]:
         """Send a req and return its res; events seen meanwhile go to ``self.events``."""
         req_id = f"{next(self._ids)}:test"
         frame: dict[str, Any] = {"type": "req", "id": req_id, "method": method}
@@ -115,6 +113,7 @@ class RawClient:
 
     async def next_event(self, name: str, timeout: float = 5, **match: Any) -> dict[str, Any]:
         """Next event ``name`` whose payload contains ``match`` (already-collected first)."""
+
         def ok(msg: dict[str, Any]) -> bool:
             payload = msg.get("payload") or {}
             return msg.get("event") == name and all(payload.get(k) == v for k, v in match.items())

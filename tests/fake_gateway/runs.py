@@ -15,12 +15,12 @@ the reply is ``"ECHO: <message>"``, one piece per word.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import re
-import uuid
 from collections.abc import Callable
+import contextlib
 from dataclasses import dataclass, field
+import re
 from typing import TYPE_CHECKING, Any
+import uuid
 
 from .auth import now_ms
 from .sessions import MODEL_ID, MODEL_PROVIDER, Session
@@ -188,7 +188,11 @@ class RunManager:
         self.gw.broadcast("chat", payload, session_key=run.session_key)
 
     def _message(self, text: str) -> dict[str, Any]:
-        return {"role": "assistant", "content": [{"type": "text", "text": text}], "timestamp": now_ms()}
+        return {
+            "role": "assistant",
+            "content": [{"type": "text", "text": text}],
+            "timestamp": now_ms(),
+        }
 
     # --- the run -----------------------------------------------------------------------------
 
@@ -206,7 +210,9 @@ class RunManager:
         for phase in STATUS_PHASES:
             self._chat(run, "status", phase=phase)
         self._agent(run, "run_status", {"status": "running"})
-        self._agent(run, "lifecycle", {"phase": "model", "provider": MODEL_PROVIDER, "model": MODEL_ID})
+        self._agent(
+            run, "lifecycle", {"phase": "model", "provider": MODEL_PROVIDER, "model": MODEL_ID}
+        )
         if script.chunks is not None:
             pieces = list(script.chunks)
         else:

@@ -54,7 +54,7 @@ class Int(Schema):
             out.append(f"{_where(path)}must be <= {self.maximum}")
 
 
-def Num(minimum: int | None = None, maximum: int | None = None) -> Int:  # noqa: N802
+def Num(minimum: int | None = None, maximum: int | None = None) -> Int:
     return Int(minimum, maximum, integer=False)
 
 

@@ -6,8 +6,8 @@ import asyncio
 import contextlib
 import hashlib
 import json
-import uuid
 from typing import Any
+import uuid
 
 from aiohttp import web
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -79,6 +79,12 @@ class FakeGateway:
         self.hook_requests: list[dict[str, Any]] = []  # bodies of /hooks/agent
         self.http_rate_limited = 0  # next N /v1, /sessions and /hooks requests get 429
         self.http_retry_after = 1
+        self.chat_completions_enabled = True  # off by default on a real gateway
+        self.responses_enabled = True
+        self.hook_session_prefix = "cron"  # /hooks/agent runs in agent:<id>:cron:<uuid>
+        self.hook_failures: list[float] = []
+        self.sse_keepalive_s = 15.0
+        self.history_followers: dict[str, list[asyncio.Queue[dict[str, Any] | None]]] = {}
         self.state_version = {"presence": 1, "health": 1}
         self._started_at = now_ms()
         self._startup_until = 0.0
@@ -113,12 +119,11 @@ class FakeGateway:
             compression=None,
         )
         self._ws_port = int(next(iter(self._ws_server.sockets)).getsockname()[1])
-        self._http_runner = web.AppRunner(build_app(self), access_log=None)
+        self._http_runner = web.AppRunner(build_app(self), access_log=None, shutdown_timeout=2)
         await self._http_runner.setup()
         site = web.TCPSite(self._http_runner, HOST, 0)
         await site.start()
-        assert site._server is not None
-        self._http_port = int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+        self._http_port = int(self._http_runner.addresses[0][1])
         self._splitter = Splitter(route=self._route)
         await self._splitter.start()
         self._ticker = asyncio.create_task(self._tick_loop())
@@ -129,6 +134,9 @@ class FakeGateway:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
         await self.runs.stop_all()
+        for queues in self.history_followers.values():
+            for queue in queues:
+                queue.put_nowait(None)  # end SSE history streams
         if self._splitter is not None:
             await self._splitter.stop()
         if self._ws_server is not None:
@@ -188,6 +196,7 @@ class FakeGateway:
             self.conns.discard(conn)
             conn.authed = False
             conn.finish()
+            conn.gone.set()
             if conn._writer is not None:
                 await asyncio.wait([conn._writer], timeout=2)
             await conn.stop()
@@ -195,7 +204,7 @@ class FakeGateway:
     async def _handshake(self, conn: Conn) -> bool:
         try:
             message = await asyncio.wait_for(conn.ws.recv(), self.handshake_timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             conn.close(1000, "handshake timeout")
             return False
         size = len(message.encode() if isinstance(message, str) else message)
@@ -306,7 +315,7 @@ class FakeGateway:
                 conn.event("sessions.changed", payload)
 
     def _notify_history(self, session: Session, stored: dict[str, Any]) -> None:
-        for queue in list(getattr(self, "history_followers", {}).get(session.key, [])):
+        for queue in list(self.history_followers.get(session.key, [])):
             queue.put_nowait(stored)
 
     async def _tick_loop(self) -> None:
@@ -485,7 +494,12 @@ class FakeGateway:
         self.pairing.approve_request(req)
         self.broadcast(
             "device.pair.resolved",
-            {"requestId": request_id, "deviceId": req.device_id, "decision": "approved", "ts": now_ms()},
+            {
+                "requestId": request_id,
+                "deviceId": req.device_id,
+                "decision": "approved",
+                "ts": now_ms(),
+            },
         )
         return True
 
@@ -495,7 +509,12 @@ class FakeGateway:
             return False
         self.broadcast(
             "device.pair.resolved",
-            {"requestId": request_id, "deviceId": req.device_id, "decision": "rejected", "ts": now_ms()},
+            {
+                "requestId": request_id,
+                "deviceId": req.device_id,
+                "decision": "rejected",
+                "ts": now_ms(),
+            },
         )
         return True
 
@@ -557,7 +576,9 @@ class FakeGateway:
         self.set_starting(unavailable_for)
         await self.drop_all(1012, "service restart")
 
-    async def drop_all(self, code: int | None = 1012, reason: str = "", *, abrupt: bool = False) -> int:
+    async def drop_all(
+        self, code: int | None = 1012, reason: str = "", *, abrupt: bool = False
+    ) -> int:
         """Close every WS connection with ``code`` (or cut TCP when ``abrupt``/``code=None``)."""
         conns = [c for c in self.conns if c.open]
         for conn in conns:
@@ -567,10 +588,11 @@ class FakeGateway:
         else:
             for conn in conns:
                 conn.close(code, reason)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 3
-        while any(c in self.conns for c in conns) and loop.time() < deadline:
-            await asyncio.sleep(0.01)
+        if conns:
+            waiters = [asyncio.ensure_future(c.gone.wait()) for c in conns]
+            _done, pending = await asyncio.wait(waiters, timeout=3)
+            for waiter in pending:
+                waiter.cancel()
         return len(conns)
 
     def drop_connections_for_fault(self) -> None:

@@ -17,8 +17,8 @@ of the real gateway in e2e tests.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
+import contextlib
 
 Target = tuple[str, int]
 _HEAD_LIMIT = 64 * 1024
@@ -60,8 +60,14 @@ class Splitter:
     ) -> None:
         if (target is None) == (route is None):
             raise ValueError("give exactly one of target or route")
-        fixed = target
-        self._route: Callable[[bytes], Target] = route or (lambda _head: fixed)  # type: ignore[return-value,arg-type]
+        if route is None:
+            assert target is not None
+            fixed: Target = target
+
+            def route(_head: bytes) -> Target:
+                return fixed
+
+        self._route: Callable[[bytes], Target] = route
         self._host = host
         self._port = port
         self._server: asyncio.Server | None = None
@@ -122,7 +128,7 @@ class Splitter:
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        self._tasks.add(task)  # type: ignore[arg-type]
+        self._tasks.add(task)
         pipe = _Pipe(writer)
         self._pipes.add(pipe)
         self.accepted += 1
@@ -138,7 +144,7 @@ class Splitter:
                 pipe.abort()
             else:
                 self._close(pipe)
-            self._tasks.discard(task)  # type: ignore[arg-type]
+            self._tasks.discard(task)
 
     async def _serve(
         self, pipe: _Pipe, reader: asyncio.StreamReader, writer: asyncio.StreamWriter

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import itertools
 import json
 from typing import Any
+from urllib.parse import quote
 
-import pytest
+import aiohttp
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+import pytest
 from websockets.exceptions import ConnectionClosed
 
 from tests.fake_gateway import FakeGateway
 from tests.fake_gateway.auth import b64url_decode, build_payload
 from tests.fake_gateway.raw_client import DeviceKey, RawClient
-
 
 TOKEN = "gw-token"
 
@@ -33,7 +35,9 @@ async def _operator(
     gw: FakeGateway, device: DeviceKey | None = None, **kwargs: Any
 ) -> tuple[RawClient, dict[str, Any]]:
     client = await RawClient.open(gw.url)
-    res = await client.connect(token=kwargs.pop("token", TOKEN), device=device or DeviceKey(), **kwargs)
+    res = await client.connect(
+        token=kwargs.pop("token", TOKEN), device=device or DeviceKey(), **kwargs
+    )
     assert res["ok"], res
     return client, res["payload"]
 
@@ -59,8 +63,12 @@ def test_signature_vector_from_protocol_reference() -> None:
         "2f1d8a3e-0000-4000-8000-000000000001|linux|"
     )
     public = Ed25519PublicKey.from_public_bytes(key.raw_public)
-    v3_sig = "fuGkxhy-hq4c9zapoa4UlNxNGEVrScyLd23YhjExu__vN28dnP4Kc55pJcTfSH5tFbiBUaA1h3SNR848LECdBw"
-    v2_sig = "OrTOEiduhorBo7SfMcuvjPfvIFPi-QFmszYfRNFTP0Cvcr0I7Dc8yPlStZyJrkmQxMZMiPb-ZpDRyK1XF8kRBQ"
+    v3_sig = (
+        "fuGkxhy-hq4c9zapoa4UlNxNGEVrScyLd23YhjExu__vN28dnP4Kc55pJcTfSH5tFbiBUaA1h3SNR848LECdBw"
+    )
+    v2_sig = (
+        "OrTOEiduhorBo7SfMcuvjPfvIFPi-QFmszYfRNFTP0Cvcr0I7Dc8yPlStZyJrkmQxMZMiPb-ZpDRyK1XF8kRBQ"
+    )
     public.verify(b64url_decode(v3_sig), v3.encode())  # raises when wrong
     public.verify(b64url_decode(v2_sig), build_payload("v2", **common).encode())
 
@@ -129,7 +137,10 @@ async def test_connect_rejections_close_the_socket(
     assert res["error"]["code"] == code
     assert (res["error"].get("details") or {}).get("code") == detail
     if detail is None:
-        assert res["error"]["message"] == "invalid connect params: at /client: unexpected property 'buildX'"
+        assert (
+            res["error"]["message"]
+            == "invalid connect params: at /client: unexpected property 'buildX'"
+        )
     if detail == "AUTH_TOKEN_MISMATCH":
         assert res["error"]["details"]["recommendedNextStep"] == "retry_with_device_token"
     got_code, _ = await _closed(client)
@@ -186,7 +197,9 @@ async def test_setup_code_binds_to_first_device(gw: FakeGateway) -> None:
     assert "=" not in code and set(body) == {"url", "bootstrapToken", "expiresAtMs"}
     assert body["url"] == gw.url
     first = DeviceKey()
-    client, hello = await _operator(gw, first, token=None, auth={"bootstrapToken": body["bootstrapToken"]})
+    client, hello = await _operator(
+        gw, first, token=None, auth={"bootstrapToken": body["bootstrapToken"]}
+    )
     assert hello["auth"]["method"] == "bootstrap-token" and len(hello["auth"]["deviceToken"]) == 43
     await client.close()
     other = await RawClient.open(gw.url)
@@ -209,7 +222,10 @@ async def test_missing_scope_and_unknown_method(gw: FakeGateway) -> None:
     res = await client.request("no.such.method", {})
     assert res["error"] == {"code": "INVALID_REQUEST", "message": "unknown method: no.such.method"}
     res = await client.request("sessions.list", {"bogus": 1})
-    assert res["error"]["message"] == "invalid sessions.list params: at root: unexpected property 'bogus'"
+    assert (
+        res["error"]["message"]
+        == "invalid sessions.list params: at root: unexpected property 'bogus'"
+    )
     await client.close()
 
 
@@ -227,12 +243,13 @@ async def test_chat_run_stream_final_and_history(gw: FakeGateway) -> None:
     assert final["payload"]["message"]["content"][0]["text"] == "ECHO: hello there"
     assert final["payload"]["seq"] == deltas[-1]["seq"]  # final repeats the last delta's seq
     seqs = [d["seq"] for d in deltas]
-    assert seqs == sorted(seqs) and any(b - a > 1 for a, b in zip(seqs, seqs[1:]))
+    assert seqs == sorted(seqs) and any(b - a > 1 for a, b in itertools.pairwise(seqs))
     frame_seqs = [e["seq"] for e in client.events if "seq" in e] + [final["seq"]]
     assert frame_seqs == list(range(frame_seqs[0], frame_seqs[0] + len(frame_seqs)))
 
     again = await client.request(
-        "chat.send", {"sessionKey": "agent:main:main", "message": "hello there", "idempotencyKey": "run-1"}
+        "chat.send",
+        {"sessionKey": "agent:main:main", "message": "hello there", "idempotencyKey": "run-1"},
     )
     assert again["payload"] == {"runId": "run-1", "status": "ok"}
     history = (await client.request("chat.history", {"sessionKey": "main", "limit": 10}))["payload"]
@@ -248,9 +265,13 @@ async def test_chat_run_stream_final_and_history(gw: FakeGateway) -> None:
 async def test_abort_sends_aborted_before_response(gw: FakeGateway) -> None:
     gw.script_reply(chunks=["tick0", " tick1", " tick2", " tick3"], delay=0.2)
     client, _ = await _operator(gw)
-    await client.request("chat.send", {"sessionKey": "main", "message": "slow", "idempotencyKey": "r2"})
+    await client.request(
+        "chat.send", {"sessionKey": "main", "message": "slow", "idempotencyKey": "r2"}
+    )
     await client.next_event("chat", state="delta")
-    resend = await client.request("chat.send", {"sessionKey": "main", "message": "slow", "idempotencyKey": "r2"})
+    resend = await client.request(
+        "chat.send", {"sessionKey": "main", "message": "slow", "idempotencyKey": "r2"}
+    )
     assert resend["payload"]["status"] == "in_flight"
     res = await client.request("chat.abort", {"sessionKey": "main", "runId": "r2"})
     assert res["payload"] == {"ok": True, "aborted": True, "runIds": ["r2"]}
@@ -264,7 +285,9 @@ async def test_abort_sends_aborted_before_response(gw: FakeGateway) -> None:
 async def test_error_run_sends_two_error_events(gw: FakeGateway) -> None:
     gw.script_reply(error="LLM request failed: boom")
     client, _ = await _operator(gw)
-    await client.request("chat.send", {"sessionKey": "main", "message": "x", "idempotencyKey": "r3"})
+    await client.request(
+        "chat.send", {"sessionKey": "main", "message": "x", "idempotencyKey": "r3"}
+    )
     first = await client.next_event("chat", state="error")
     second = await client.next_event("chat", state="error")
     assert first["payload"]["agentId"] == "main" and "errorDetail" in first["payload"]
@@ -287,7 +310,9 @@ async def test_ticks_and_skip_seq() -> None:
 async def test_restart_refuses_then_recovers_and_keeps_run(gw: FakeGateway) -> None:
     gw.script_reply(chunks=["a", "b", "c"], delay=0.1)
     client, _ = await _operator(gw)
-    await client.request("chat.send", {"sessionKey": "main", "message": "m", "idempotencyKey": "r4"})
+    await client.request(
+        "chat.send", {"sessionKey": "main", "message": "m", "idempotencyKey": "r4"}
+    )
     await gw.restart(unavailable_for=0.5)
     shutdown = await client.next_event("shutdown")
     assert shutdown["payload"]["reason"]
@@ -314,3 +339,113 @@ async def test_abrupt_drop_and_stall(gw: FakeGateway) -> None:
     assert (await send)["ok"]
     await gw.drop_all(abrupt=True)
     assert (await _closed(client))[0] is None  # no close frame: a TCP cut
+
+
+# --- HTTP plane ------------------------------------------------------------------------------
+
+
+async def test_http_probes_and_hooks(gw: FakeGateway) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{gw.http_url}/healthz") as resp:
+            assert resp.status == 200 and await resp.json() == {"ok": True, "status": "live"}
+        async with http.get(f"{gw.http_url}/readyz") as resp:
+            assert (await resp.json())["ready"] is True
+        hook = f"{gw.http_url}/hooks/wake"
+        body = {"text": "wake up", "mode": "now"}
+        async with http.post(
+            hook, json=body, headers={"Authorization": "Bearer hooks-token"}
+        ) as resp:
+            assert await resp.json() == {"ok": True, "mode": "now", "eventOutcome": "queued"}
+        async with http.post(f"{hook}?token=hooks-token", json=body) as resp:
+            assert (
+                resp.status == 400
+                and "query parameters are not allowed" in (await resp.json())["error"]
+            )
+        async with http.post(hook, json=body, headers={"x-openclaw-token": "nope"}) as resp:
+            assert resp.status == 401
+        async with http.post(
+            hook, data=b"x" * (256 * 1024 + 1), headers={"x-openclaw-token": "hooks-token"}
+        ) as resp:
+            assert resp.status == 413
+        gw.http_rate_limit_next(1, retry_after=7)
+        async with http.post(hook, json=body, headers={"x-openclaw-token": "hooks-token"}) as resp:
+            assert resp.status == 429 and resp.headers["Retry-After"] == "7"
+        async with http.post(
+            f"{gw.http_url}/hooks/agent",
+            json={"message": "from hook", "waitForCompletion": True},
+            headers={"x-openclaw-token": "hooks-token"},
+        ) as resp:
+            out = await resp.json()
+        assert out["ok"] and out["completion"]["status"] == "ok"
+        key = next(k for k in gw.sessions.sessions if ":cron:" in k)
+        assert gw.sessions.sessions[key].messages[-1]["content"][0]["text"] == "ECHO: from hook"
+        gw.hooks_enabled = False
+        async with http.post(hook, json=body, headers={"x-openclaw-token": "hooks-token"}) as resp:
+            assert resp.status == 404
+
+
+async def test_http_chat_completions_stream_and_responses(gw: FakeGateway) -> None:
+    url = f"{gw.http_url}/v1/chat/completions"
+    req = {"model": "openclaw/default", "messages": [{"role": "user", "content": "hi you"}]}
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url, json=req) as resp:
+            assert resp.status == 401
+            assert await resp.json() == {
+                "error": {"message": "Unauthorized", "type": "unauthorized"}
+            }
+        async with http.post(url, json=req, headers=auth) as resp:
+            done = await resp.json()
+        assert done["object"] == "chat.completion"
+        assert done["choices"][0]["message"] == {"role": "assistant", "content": "ECHO: hi you"}
+        async with http.post(url, json={**req, "stream": True}, headers=auth) as resp:
+            assert resp.headers["Content-Type"].startswith("text/event-stream")
+            lines = [ln for ln in (await resp.text()).split("\n") if ln]
+        assert lines[-1] == "data: [DONE]"
+        chunks = [json.loads(ln[6:]) for ln in lines[:-1]]
+        assert chunks[0]["choices"][0]["delta"] == {"role": "assistant"}
+        assert (
+            "".join(c["choices"][0]["delta"].get("content", "") for c in chunks) == "ECHO: hi you"
+        )
+        assert chunks[-1]["choices"][0] == {"index": 0, "delta": {}, "finish_reason": "stop"}
+        async with http.post(
+            f"{gw.http_url}/v1/responses",
+            json={"model": "openclaw", "input": "yo", "stream": True},
+            headers=auth,
+        ) as resp:
+            text = await resp.text()
+        events = [ln[7:] for ln in text.split("\n") if ln.startswith("event: ")]
+        assert events[0] == "response.created" and events[-1] == "response.completed"
+        assert "response.output_text.delta" in events and text.endswith("data: [DONE]\n\n")
+
+
+async def test_http_session_history_pages_and_sse(gw: FakeGateway) -> None:
+    for i in range(5):
+        gw.add_message("main", "user", f"m{i}")
+    base = f"{gw.http_url}/sessions/{quote('agent:main:main', safe='')}/history"
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    async with aiohttp.ClientSession() as http:
+        async with http.get(
+            f"{gw.http_url}/sessions/agent%3Amain%3Anope/history", headers=auth
+        ) as resp:
+            assert resp.status == 404 and (await resp.json())["error"]["type"] == "not_found"
+        async with http.get(base, params={"limit": "2"}, headers=auth) as resp:
+            page = await resp.json()
+        assert [m["content"] for m in page["messages"]] == ["m3", "m4"]
+        assert page["items"] == page["messages"] and page["hasMore"] is True
+        async with http.get(
+            base, params={"limit": "2", "cursor": page["nextCursor"]}, headers=auth
+        ) as resp:
+            assert [m["content"] for m in (await resp.json())["messages"]] == ["m1", "m2"]
+        async with http.get(base, params={"limit": "1001"}, headers=auth) as resp:
+            assert resp.status == 400
+        async with http.get(base, headers={**auth, "Accept": "text/event-stream"}) as resp:
+            assert await resp.content.readline() == b"retry: 1000\n"
+            await resp.content.readline()
+            assert await resp.content.readline() == b"event: history\n"
+            await resp.content.readline()
+            await resp.content.readline()
+            gw.add_message("main", "user", "live")
+            assert await resp.content.readline() == b"event: message\n"
+            data = json.loads((await resp.content.readline())[6:])
+            assert data["message"]["content"] == "live" and data["messageSeq"] == 6
