@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
@@ -50,7 +50,32 @@ async def async_setup_entry(hass: HomeAssistant, entry: OpenClawConfigEntry) -> 
     )
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    _remove_stale_devices(hass, entry, coordinator)
     return True
+
+
+def _remove_stale_devices(
+    hass: HomeAssistant, entry: OpenClawConfigEntry, coordinator: OpenClawCoordinator
+) -> None:
+    """Drop the devices of sessions that are no longer exposed."""
+    wanted = {(DOMAIN, entry.entry_id)} | {
+        (DOMAIN, f"{entry.entry_id}_{key}") for key in coordinator.sessions
+    }
+    registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+        if not device.identifiers & wanted:
+            registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: OpenClawConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user delete a session device that is no longer exposed."""
+    coordinator = entry.runtime_data.coordinator
+    exposed = {(DOMAIN, entry.entry_id)} | {
+        (DOMAIN, f"{entry.entry_id}_{key}") for key in coordinator.sessions
+    }
+    return not device.identifiers & exposed
 
 
 async def _async_options_updated(hass: HomeAssistant, entry: OpenClawConfigEntry) -> None:
