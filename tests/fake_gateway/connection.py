@@ -91,12 +91,21 @@ class Conn:
     def send_raw(self, text: str) -> None:
         self._queue.put_nowait(text)
 
-    def event(self, name: str, payload: Any, *, with_seq: bool = True) -> None:
+    def event(
+        self,
+        name: str,
+        payload: Any,
+        *,
+        with_seq: bool = True,
+        state_version: dict[str, int] | None = None,
+    ) -> None:
         frame: dict[str, Any] = {"type": "event", "event": name, "payload": payload}
         if with_seq:
             self.seq += 1 + self.skip_next
             self.skip_next = 0
             frame["seq"] = self.seq
+        if state_version is not None:
+            frame["stateVersion"] = dict(state_version)
         self.send(frame)
 
     def res(self, req_id: Any, payload: Any = None, error: dict[str, Any] | None = None) -> None:

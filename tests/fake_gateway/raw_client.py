@@ -16,6 +16,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 
 def _b64url(data: bytes) -> str:
@@ -184,3 +185,23 @@ class RawClient:
             )
         params.update(extra or {})
         return await self.request("connect", params)
+
+
+async def wait_closed(client: RawClient, timeout: float = 3) -> tuple[int | None, str]:
+    """Read until the server closes; return (code, reason), code None on a TCP cut."""
+    try:
+        while True:
+            client.events.append(await client.recv(timeout))
+    except ConnectionClosed as exc:
+        rcvd = exc.rcvd
+        return (rcvd.code, rcvd.reason) if rcvd else (None, "")
+
+
+async def open_operator(
+    url: str, device: DeviceKey | None = None, token: str | None = "gw-token", **kwargs: Any
+) -> tuple[RawClient, dict[str, Any]]:
+    """Connect a signed operator; assert hello-ok; return (client, hello payload)."""
+    client = await RawClient.open(url)
+    res = await client.connect(token=token, device=device or DeviceKey(), **kwargs)
+    assert res["ok"], res
+    return client, dict(res["payload"])

@@ -67,6 +67,7 @@ class FakeGateway:
         # Emulate the loopback gateway-client/backend + shared token exception (no token).
         self.local_backend_skip_pairing = False
         self.hooks_enabled = True
+        self.health_with_tick = True  # send a `health` event after every `tick`
         self.thinking_levels: tuple[str, ...] = THINKING_LEVELS
         self.model: ModelFn | None = None
         self.faults = Faults()
@@ -287,10 +288,17 @@ class FakeGateway:
 
     # --- events ------------------------------------------------------------------------------
 
-    def broadcast(self, event: str, payload: Any, *, session_key: str | None = None) -> None:
+    def broadcast(
+        self,
+        event: str,
+        payload: Any,
+        *,
+        session_key: str | None = None,
+        state_version: dict[str, int] | None = None,
+    ) -> None:
         for conn in list(self.conns):
             if conn.may_receive(event, session_key):
-                conn.event(event, payload)
+                conn.event(event, payload, state_version=state_version)
 
     def emit_session_message(self, session: Session, stored: dict[str, Any], run_id: str) -> None:
         meta = stored.get("__openclaw") or {}
@@ -322,6 +330,9 @@ class FakeGateway:
         while True:
             await asyncio.sleep(self.tick_interval_ms / 1000)
             self.broadcast("tick", {"ts": now_ms()})
+            if self.health_with_tick:  # the real gateway refreshes health on the same beat
+                self.state_version["health"] += 1
+                self.broadcast("health", self.health_snapshot(), state_version=self.state_version)
 
     # --- snapshots ---------------------------------------------------------------------------
 
@@ -622,6 +633,16 @@ class FakeGateway:
         """The next event on every socket skips ``n`` seq numbers (a gap)."""
         for conn in self.conns:
             conn.skip_next += n
+
+    async def go_offline(self) -> None:
+        """Like a stopped gateway: cut every connection and refuse TCP connects."""
+        for conn in self.conns:
+            conn.authed = False
+        await self.splitter.stop()
+
+    async def go_online(self) -> None:
+        """Listen again on the same port."""
+        await self.splitter.start()
 
     def stall(self) -> None:
         """Network stall: the splitter holds all bytes (sockets stay open)."""

@@ -79,8 +79,12 @@ class Splitter:
 
     @property
     def port(self) -> int:
-        assert self._server is not None, "splitter not started"
-        return int(self._server.sockets[0].getsockname()[1])
+        assert self._port, "splitter not started"
+        return self._port
+
+    @property
+    def listening(self) -> bool:
+        return self._server is not None
 
     @property
     def active(self) -> int:
@@ -92,11 +96,14 @@ class Splitter:
         return not self._flowing.is_set()
 
     async def start(self) -> None:
+        """Listen; after a ``stop()`` this binds the same port again (an "offline" window)."""
         self._server = await asyncio.start_server(
             self._accept, self._host, self._port, limit=_HEAD_LIMIT
         )
+        self._port = int(self._server.sockets[0].getsockname()[1])
 
     async def stop(self) -> None:
+        """Stop listening (new connects are refused) and cut every piped connection."""
         if self._server is not None:
             self._server.close()
         self._flowing.set()

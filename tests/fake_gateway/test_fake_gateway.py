@@ -7,39 +7,21 @@ import base64
 import itertools
 import json
 from typing import Any
-from urllib.parse import quote
 
-import aiohttp
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 import pytest
-from websockets.exceptions import ConnectionClosed
 
 from tests.fake_gateway import FakeGateway
 from tests.fake_gateway.auth import b64url_decode, build_payload
-from tests.fake_gateway.raw_client import DeviceKey, RawClient
+from tests.fake_gateway.raw_client import DeviceKey, RawClient, open_operator, wait_closed
 
 TOKEN = "gw-token"
-
-
-async def _closed(client: RawClient, timeout: float = 3) -> tuple[int | None, str]:
-    """Wait for the server to close; return (code, reason) (code None on a TCP cut)."""
-    try:
-        while True:
-            await client.recv(timeout)
-    except ConnectionClosed as exc:
-        rcvd = exc.rcvd
-        return (rcvd.code, rcvd.reason) if rcvd else (None, "")
 
 
 async def _operator(
     gw: FakeGateway, device: DeviceKey | None = None, **kwargs: Any
 ) -> tuple[RawClient, dict[str, Any]]:
-    client = await RawClient.open(gw.url)
-    res = await client.connect(
-        token=kwargs.pop("token", TOKEN), device=device or DeviceKey(), **kwargs
-    )
-    assert res["ok"], res
-    return client, res["payload"]
+    return await open_operator(gw.url, device, **kwargs)
 
 
 def test_signature_vector_from_protocol_reference() -> None:
@@ -143,7 +125,7 @@ async def test_connect_rejections_close_the_socket(
         )
     if detail == "AUTH_TOKEN_MISMATCH":
         assert res["error"]["details"]["recommendedNextStep"] == "retry_with_device_token"
-    got_code, _ = await _closed(client)
+    got_code, _ = await wait_closed(client)
     assert got_code == close
 
 
@@ -151,7 +133,7 @@ async def test_first_frame_must_be_connect(gw: FakeGateway) -> None:
     client = await RawClient.open(gw.url)
     res = await client.request("health", {})
     assert res["error"]["message"] == "invalid handshake: first request must be connect"
-    assert (await _closed(client))[0] == 1008
+    assert (await wait_closed(client))[0] == 1008
 
 
 async def test_pairing_flow_request_approve_revoke(gw: FakeGateway) -> None:
@@ -165,7 +147,7 @@ async def test_pairing_flow_request_approve_revoke(gw: FakeGateway) -> None:
         details = res["error"]["details"]
         assert details["code"] == "PAIRING_REQUIRED" and details["reason"] == "not-paired"
         ids.append(details["requestId"])
-        code, reason = await _closed(client)
+        code, reason = await wait_closed(client)
         assert code == 1008 and details["requestId"] in reason
     assert ids[0] == ids[1]
     assert [p.request_id for p in gw.pending] == ids[:1]
@@ -182,13 +164,13 @@ async def test_pairing_flow_request_approve_revoke(gw: FakeGateway) -> None:
         scopes=["operator.read", "operator.write", "operator.admin"],
     )  # fmt: skip
     assert res["error"]["details"]["code"] == "AUTH_SCOPE_MISMATCH"
-    await _closed(client)
+    await wait_closed(client)
 
     gw.revoke(device.device_id)
     client = await RawClient.open(gw.url)
     res = await client.connect(auth={"deviceToken": token}, device=device)
     assert res["error"]["details"]["code"] == "AUTH_DEVICE_TOKEN_MISMATCH"
-    await _closed(client)
+    await wait_closed(client)
 
 
 async def test_setup_code_binds_to_first_device(gw: FakeGateway) -> None:
@@ -205,7 +187,7 @@ async def test_setup_code_binds_to_first_device(gw: FakeGateway) -> None:
     other = await RawClient.open(gw.url)
     res = await other.connect(auth={"bootstrapToken": body["bootstrapToken"]}, device=DeviceKey())
     assert res["error"]["details"]["code"] == "AUTH_BOOTSTRAP_TOKEN_INVALID"
-    await _closed(other)
+    await wait_closed(other)
 
 
 async def test_missing_scope_and_unknown_method(gw: FakeGateway) -> None:
@@ -296,14 +278,16 @@ async def test_error_run_sends_two_error_events(gw: FakeGateway) -> None:
     await client.close()
 
 
-async def test_ticks_and_skip_seq() -> None:
+async def test_ticks_health_and_skip_seq() -> None:
     async with FakeGateway(tick_interval_ms=50) as gw:
         client, hello = await _operator(gw)
         assert hello["policy"]["tickIntervalMs"] == 50
-        first = await client.next_event("tick")
+        tick = await client.next_event("tick")
+        health = await client.next_event("health")
+        assert health["seq"] == tick["seq"] + 1 and "health" in health["stateVersion"]
         gw.skip_seq(2)
         second = await client.next_event("tick")
-        assert second["seq"] == first["seq"] + 3
+        assert second["seq"] == health["seq"] + 3
         await client.close()
 
 
@@ -316,12 +300,12 @@ async def test_restart_refuses_then_recovers_and_keeps_run(gw: FakeGateway) -> N
     await gw.restart(unavailable_for=0.5)
     shutdown = await client.next_event("shutdown")
     assert shutdown["payload"]["reason"]
-    assert (await _closed(client))[0] == 1012
+    assert (await wait_closed(client))[0] == 1012
     early = await RawClient.open(gw.url)
     res = await early.connect(token=TOKEN, device=DeviceKey())
     assert res["error"]["code"] == "UNAVAILABLE" and res["error"]["retryAfterMs"] == 500
     assert res["error"]["details"] == {"reason": "startup-sidecars"}
-    await _closed(early)
+    await wait_closed(early)
     await asyncio.sleep(0.6)
     client, _ = await _operator(gw)
     history = (await client.request("chat.history", {"sessionKey": "main"}))["payload"]
@@ -338,114 +322,4 @@ async def test_abrupt_drop_and_stall(gw: FakeGateway) -> None:
     gw.resume()
     assert (await send)["ok"]
     await gw.drop_all(abrupt=True)
-    assert (await _closed(client))[0] is None  # no close frame: a TCP cut
-
-
-# --- HTTP plane ------------------------------------------------------------------------------
-
-
-async def test_http_probes_and_hooks(gw: FakeGateway) -> None:
-    async with aiohttp.ClientSession() as http:
-        async with http.get(f"{gw.http_url}/healthz") as resp:
-            assert resp.status == 200 and await resp.json() == {"ok": True, "status": "live"}
-        async with http.get(f"{gw.http_url}/readyz") as resp:
-            assert (await resp.json())["ready"] is True
-        hook = f"{gw.http_url}/hooks/wake"
-        body = {"text": "wake up", "mode": "now"}
-        async with http.post(
-            hook, json=body, headers={"Authorization": "Bearer hooks-token"}
-        ) as resp:
-            assert await resp.json() == {"ok": True, "mode": "now", "eventOutcome": "queued"}
-        async with http.post(f"{hook}?token=hooks-token", json=body) as resp:
-            assert (
-                resp.status == 400
-                and "query parameters are not allowed" in (await resp.json())["error"]
-            )
-        async with http.post(hook, json=body, headers={"x-openclaw-token": "nope"}) as resp:
-            assert resp.status == 401
-        async with http.post(
-            hook, data=b"x" * (256 * 1024 + 1), headers={"x-openclaw-token": "hooks-token"}
-        ) as resp:
-            assert resp.status == 413
-        gw.http_rate_limit_next(1, retry_after=7)
-        async with http.post(hook, json=body, headers={"x-openclaw-token": "hooks-token"}) as resp:
-            assert resp.status == 429 and resp.headers["Retry-After"] == "7"
-        async with http.post(
-            f"{gw.http_url}/hooks/agent",
-            json={"message": "from hook", "waitForCompletion": True},
-            headers={"x-openclaw-token": "hooks-token"},
-        ) as resp:
-            out = await resp.json()
-        assert out["ok"] and out["completion"]["status"] == "ok"
-        key = next(k for k in gw.sessions.sessions if ":cron:" in k)
-        assert gw.sessions.sessions[key].messages[-1]["content"][0]["text"] == "ECHO: from hook"
-        gw.hooks_enabled = False
-        async with http.post(hook, json=body, headers={"x-openclaw-token": "hooks-token"}) as resp:
-            assert resp.status == 404
-
-
-async def test_http_chat_completions_stream_and_responses(gw: FakeGateway) -> None:
-    url = f"{gw.http_url}/v1/chat/completions"
-    req = {"model": "openclaw/default", "messages": [{"role": "user", "content": "hi you"}]}
-    auth = {"Authorization": f"Bearer {TOKEN}"}
-    async with aiohttp.ClientSession() as http:
-        async with http.post(url, json=req) as resp:
-            assert resp.status == 401
-            assert await resp.json() == {
-                "error": {"message": "Unauthorized", "type": "unauthorized"}
-            }
-        async with http.post(url, json=req, headers=auth) as resp:
-            done = await resp.json()
-        assert done["object"] == "chat.completion"
-        assert done["choices"][0]["message"] == {"role": "assistant", "content": "ECHO: hi you"}
-        async with http.post(url, json={**req, "stream": True}, headers=auth) as resp:
-            assert resp.headers["Content-Type"].startswith("text/event-stream")
-            lines = [ln for ln in (await resp.text()).split("\n") if ln]
-        assert lines[-1] == "data: [DONE]"
-        chunks = [json.loads(ln[6:]) for ln in lines[:-1]]
-        assert chunks[0]["choices"][0]["delta"] == {"role": "assistant"}
-        assert (
-            "".join(c["choices"][0]["delta"].get("content", "") for c in chunks) == "ECHO: hi you"
-        )
-        assert chunks[-1]["choices"][0] == {"index": 0, "delta": {}, "finish_reason": "stop"}
-        async with http.post(
-            f"{gw.http_url}/v1/responses",
-            json={"model": "openclaw", "input": "yo", "stream": True},
-            headers=auth,
-        ) as resp:
-            text = await resp.text()
-        events = [ln[7:] for ln in text.split("\n") if ln.startswith("event: ")]
-        assert events[0] == "response.created" and events[-1] == "response.completed"
-        assert "response.output_text.delta" in events and text.endswith("data: [DONE]\n\n")
-
-
-async def test_http_session_history_pages_and_sse(gw: FakeGateway) -> None:
-    for i in range(5):
-        gw.add_message("main", "user", f"m{i}")
-    base = f"{gw.http_url}/sessions/{quote('agent:main:main', safe='')}/history"
-    auth = {"Authorization": f"Bearer {TOKEN}"}
-    async with aiohttp.ClientSession() as http:
-        async with http.get(
-            f"{gw.http_url}/sessions/agent%3Amain%3Anope/history", headers=auth
-        ) as resp:
-            assert resp.status == 404 and (await resp.json())["error"]["type"] == "not_found"
-        async with http.get(base, params={"limit": "2"}, headers=auth) as resp:
-            page = await resp.json()
-        assert [m["content"] for m in page["messages"]] == ["m3", "m4"]
-        assert page["items"] == page["messages"] and page["hasMore"] is True
-        async with http.get(
-            base, params={"limit": "2", "cursor": page["nextCursor"]}, headers=auth
-        ) as resp:
-            assert [m["content"] for m in (await resp.json())["messages"]] == ["m1", "m2"]
-        async with http.get(base, params={"limit": "1001"}, headers=auth) as resp:
-            assert resp.status == 400
-        async with http.get(base, headers={**auth, "Accept": "text/event-stream"}) as resp:
-            assert await resp.content.readline() == b"retry: 1000\n"
-            await resp.content.readline()
-            assert await resp.content.readline() == b"event: history\n"
-            await resp.content.readline()
-            await resp.content.readline()
-            gw.add_message("main", "user", "live")
-            assert await resp.content.readline() == b"event: message\n"
-            data = json.loads((await resp.content.readline())[6:])
-            assert data["message"]["content"] == "live" and data["messageSeq"] == 6
+    assert (await wait_closed(client))[0] is None  # no close frame: a TCP cut
