@@ -11,6 +11,7 @@ from homeassistant.helpers.typing import ConfigType
 from .client_factory import create_client, create_http_client
 from .const import DOMAIN
 from .coordinator import OpenClawConfigEntry, OpenClawCoordinator, OpenClawRuntimeData
+from .entity import gateway_device_info
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [
@@ -48,6 +49,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: OpenClawConfigEntry) -> 
         http=create_http_client(session, entry.data, entry.options),
         coordinator=coordinator,
     )
+    gateway_device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **gateway_device_info(coordinator)
+    )
+    coordinator.gateway_device_id = gateway_device.id
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     _remove_stale_devices(hass, entry, coordinator)

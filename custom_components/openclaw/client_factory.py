@@ -6,9 +6,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import aiohttp
-from yarl import URL as yarl_url
-
 from homeassistant.const import __version__ as HA_VERSION
+from yarl import URL as yarl_url
 
 from .aioopenclaw import ClientInfo, DeviceIdentity, GatewayClient
 from .aioopenclaw.http import GatewayHttpClient

@@ -7,9 +7,9 @@ run) and tells entities when to write state.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+import time
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -119,6 +119,7 @@ class OpenClawCoordinator:
         self._unsubs: list[Callable[[], None]] = []
         self._was_connected = False
         self._stopping = False
+        self.gateway_device_id: str | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
 

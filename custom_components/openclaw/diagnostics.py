@@ -7,13 +7,7 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
-from .const import (
-    CONF_DEVICE_KEY,
-    CONF_DEVICE_TOKEN,
-    CONF_HOOKS_TOKEN,
-    CONF_PASSWORD,
-    CONF_TOKEN,
-)
+from .const import CONF_DEVICE_KEY, CONF_DEVICE_TOKEN, CONF_HOOKS_TOKEN, CONF_PASSWORD, CONF_TOKEN
 from .coordinator import OpenClawConfigEntry
 
 TO_REDACT = {CONF_DEVICE_KEY, CONF_DEVICE_TOKEN, CONF_TOKEN, CONF_PASSWORD, CONF_HOOKS_TOKEN}

@@ -58,8 +58,9 @@ class OpenClawSessionEntity(OpenClawEntity):
             name=self.session.title,
             manufacturer="OpenClaw",
             model="Session",
-            via_device=(DOMAIN, coordinator.entry.entry_id),
         )
+        if coordinator.gateway_device_id is not None:
+            self._attr_device_info["via_device_id"] = coordinator.gateway_device_id
 
     @property
     def session(self) -> SessionState:

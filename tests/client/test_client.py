@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import AsyncIterator, Callable
+import random
 from typing import Any
 
 import aiohttp
@@ -43,7 +43,7 @@ FAST_BACKOFF = (0.05, 0.2)
 async def until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
     """Wait for something the fake or the client does asynchronously."""
     async with asyncio.timeout(timeout):
-        while not predicate():
+        while not predicate():  # noqa: ASYNC110 - polling state the fake and client change
             await asyncio.sleep(0.01)
 
 
@@ -265,7 +265,9 @@ async def test_sessions_agents_patch_and_preview(
 async def test_chat_send_streams_deltas_in_order_then_one_final(
     gateway: FakeGateway, make_client: Callable[..., GatewayClient]
 ) -> None:
-    gateway.script_reply(chunks=["The ", "quick ", "brown ", "fox"], usage={"input": 5, "output": 4})
+    gateway.script_reply(
+        chunks=["The ", "quick ", "brown ", "fox"], usage={"input": 5, "output": 4}
+    )
     client = make_client(gateway)
     await client.connect()
     log = ChatLog(client)
@@ -399,7 +401,7 @@ async def test_malformed_frames_are_ignored_and_oversized_ones_reconnect(
     client = make_client(gateway)
     await client.connect()
     gateway.send_malformed()
-    assert (await client.health())  # still connected and answering
+    assert await client.health()  # still connected and answering
     gateway.send_oversized(MAX_MESSAGE_SIZE + 1)  # past what we accept: the socket closes
     await until(lambda: client.reconnects >= 1 and client.connected)
     assert (await (await client.chat_send(MAIN, "still fine")).wait(5)).text == "ECHO: still fine"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+import pytest
 
 from custom_components.openclaw.aioopenclaw.connection import (
     ClientInfo,
@@ -26,7 +26,9 @@ VECTOR_PAYLOAD = (
     "|operator|operator.read,operator.write|1737264000000|tok123"
     "|2f1d8a3e-0000-4000-8000-000000000001|linux|"
 )
-VECTOR_SIGNATURE = "fuGkxhy-hq4c9zapoa4UlNxNGEVrScyLd23YhjExu__vN28dnP4Kc55pJcTfSH5tFbiBUaA1h3SNR848LECdBw"
+VECTOR_SIGNATURE = (
+    "fuGkxhy-hq4c9zapoa4UlNxNGEVrScyLd23YhjExu__vN28dnP4Kc55pJcTfSH5tFbiBUaA1h3SNR848LECdBw"
+)
 
 
 def test_reference_vector() -> None:

@@ -31,13 +31,9 @@ def test_deltas_come_from_cumulative_text_even_when_some_were_dropped() -> None:
     first = tracker.process(chat("delta", "ECHO:", seq=2, deltaText="ECHO:"))
     assert first is not None and (first.delta, first.text) == ("ECHO:", "ECHO:")
     # The gateway may drop deltas under load; the cumulative text still tells what is new.
-    second = tracker.process(
-        chat("delta", "ECHO: hello world", seq=6, deltaText=" world")
-    )
+    second = tracker.process(chat("delta", "ECHO: hello world", seq=6, deltaText=" world"))
     assert second is not None and second.delta == " hello world"
-    assert (
-        tracker.process(chat("delta", "ECHO: hello world", seq=6)) is None
-    )  # duplicate
+    assert tracker.process(chat("delta", "ECHO: hello world", seq=6)) is None  # duplicate
 
 
 def test_final_repeating_the_last_seq_is_delivered_once() -> None:
@@ -54,12 +50,8 @@ def test_final_repeating_the_last_seq_is_delivered_once() -> None:
 
 def test_two_error_events_give_one_error() -> None:
     tracker = RunTracker()
-    first = tracker.process(
-        chat("error", seq=9, errorMessage="LLM request failed", agentId="main")
-    )
-    second = tracker.process(
-        chat("error", seq=1, errorMessage="⚠️ Agent failed before reply")
-    )
+    first = tracker.process(chat("error", seq=9, errorMessage="LLM request failed", agentId="main"))
+    second = tracker.process(chat("error", seq=1, errorMessage="⚠️ Agent failed before reply"))
     assert first is not None and first.error_message == "LLM request failed"
     assert second is None
 

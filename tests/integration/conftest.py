@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.openclaw.aioopenclaw import DeviceIdentity
 from custom_components.openclaw.client_factory import gateway_unique_id
 from custom_components.openclaw.const import CONF_DEVICE_KEY, CONF_TOKEN, CONF_URL, DOMAIN
-from homeassistant.core import HomeAssistant
 from tests.fake_gateway import FakeGateway
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -11,7 +12,6 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.openclaw.const import CONF_DEVICE_KEY, CONF_DEVICE_TOKEN, CONF_TOKEN
-from homeassistant.core import HomeAssistant
 from tests.fake_gateway import FakeGateway
 
 

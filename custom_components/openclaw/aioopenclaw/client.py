@@ -8,12 +8,12 @@ that were in flight, so that each run's terminal event reaches subscribers exact
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 import contextlib
 import logging
 import random
-import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Any
+import uuid
 
 import aiohttp
 
@@ -87,9 +87,7 @@ class RunHandle:
         self.session_key = session_key
         self.ack: SendAck | None = None
         self._events: asyncio.Queue[ChatEvent] = asyncio.Queue()
-        self._result: asyncio.Future[RunResult] = (
-            asyncio.get_running_loop().create_future()
-        )
+        self._result: asyncio.Future[RunResult] = asyncio.get_running_loop().create_future()
 
     @property
     def done(self) -> bool:
@@ -129,9 +127,7 @@ class RunHandle:
         try:
             result = await self.result(timeout)
         except TimeoutError as err:
-            raise RequestTimeoutError(
-                f"run {self.run_id} did not finish in time"
-            ) from err
+            raise RequestTimeoutError(f"run {self.run_id} did not finish in time") from err
         if result.state is RunState.ERROR:
             raise RunFailedError(self.run_id, result.error_message or "the run failed")
         if result.state is RunState.ABORTED:
@@ -286,18 +282,14 @@ class GatewayClient:
         async with asyncio.timeout(timeout):
             await self._connected.wait()
 
-    def _connection_closed(
-        self, conn: Connection, code: int | None, reason: str
-    ) -> None:
+    def _connection_closed(self, conn: Connection, code: int | None, reason: str) -> None:
         if conn is not self._conn:
             return
         self._connected.clear()
         _LOGGER.debug("gateway connection closed (%s)", code)
         for listener in list(self._connection_listeners):
             _call_safely(listener, False, None)
-        if not self._closing and (
-            self._reconnect_task is None or self._reconnect_task.done()
-        ):
+        if not self._closing and (self._reconnect_task is None or self._reconnect_task.done()):
             self._reconnect_task = asyncio.create_task(
                 self._reconnect_loop(), name="openclaw-reconnect"
             )
@@ -306,10 +298,7 @@ class GatewayClient:
         delays = iter(backoff_delays(*self._backoff))
         while not self._closing:
             delay = next(delays)
-            if (
-                isinstance(self._last_error, GatewayError)
-                and self._last_error.retry_after_ms
-            ):
+            if isinstance(self._last_error, GatewayError) and self._last_error.retry_after_ms:
                 delay = max(delay, self._last_error.retry_after_ms / 1000)
             await asyncio.sleep(delay)
             try:
@@ -355,9 +344,7 @@ class GatewayClient:
         # The gateway does not replay skipped events: recover missed finals from history.
         _LOGGER.debug("event seq gap %d -> %d", last, seq)
         if self._resync_task is None or self._resync_task.done():
-            self._resync_task = asyncio.create_task(
-                self.resync_runs(), name="openclaw-resync"
-            )
+            self._resync_task = asyncio.create_task(self.resync_runs(), name="openclaw-resync")
 
     async def resync_runs(self) -> None:
         """Find the finals of in-flight runs in their sessions' transcripts."""
@@ -370,9 +357,7 @@ class GatewayClient:
             try:
                 history = await self.chat_history(key, limit=RESYNC_HISTORY_LIMIT)
             except OpenClawError as err:
-                _LOGGER.debug(
-                    "resync of %d run(s) failed: %s", len(run_ids), type(err).__name__
-                )
+                _LOGGER.debug("resync of %d run(s) failed: %s", len(run_ids), type(err).__name__)
                 continue
             last_by_run: dict[str, dict[str, Any]] = {}
             for row in history:
@@ -391,16 +376,12 @@ class GatewayClient:
 
     # -- events --------------------------------------------------------------------------
 
-    def subscribe(
-        self, callback: EventListener, event: str | None = None
-    ) -> Callable[[], None]:
+    def subscribe(self, callback: EventListener, event: str | None = None) -> Callable[[], None]:
         """Receive raw event frames (all, or one event name). Returns the unsubscribe call."""
         entry = (event, callback)
         self._event_listeners.append(entry)
         return lambda: (
-            self._event_listeners.remove(entry)
-            if entry in self._event_listeners
-            else None
+            self._event_listeners.remove(entry) if entry in self._event_listeners else None
         )
 
     def subscribe_chat(self, callback: ChatListener) -> Callable[[], None]:
@@ -428,9 +409,7 @@ class GatewayClient:
                 self._deliver_chat(event)
         elif frame.event == "session.message":
             transcript = SessionMessage.from_payload(frame.payload)
-            for on_message in list(
-                self._message_listeners.get(transcript.session_key, ())
-            ):
+            for on_message in list(self._message_listeners.get(transcript.session_key, ())):
                 _call_safely(on_message, transcript)
 
     def _deliver_chat(self, event: ChatEvent) -> None:
@@ -455,9 +434,7 @@ class GatewayClient:
         conn = self._conn
         if conn is None or conn.closed:
             raise ConnectionClosedError("not connected to the gateway")
-        return await conn.request(
-            method, params, timeout=timeout or self._request_timeout
-        )
+        return await conn.request(method, params, timeout=timeout or self._request_timeout)
 
     async def health(self) -> dict[str, Any]:
         return dict(await self.request("health", {}) or {})
@@ -467,11 +444,7 @@ class GatewayClient:
 
     async def agents_list(self) -> list[AgentInfo]:
         payload = await self.request("agents.list", {}) or {}
-        return [
-            AgentInfo.from_payload(a)
-            for a in payload.get("agents", [])
-            if isinstance(a, dict)
-        ]
+        return [AgentInfo.from_payload(a) for a in payload.get("agents", []) if isinstance(a, dict)]
 
     async def sessions_list(
         self,
@@ -491,9 +464,7 @@ class GatewayClient:
         )
         payload = await self.request("sessions.list", params) or {}
         return [
-            SessionInfo.from_payload(s)
-            for s in payload.get("sessions", [])
-            if isinstance(s, dict)
+            SessionInfo.from_payload(s) for s in payload.get("sessions", []) if isinstance(s, dict)
         ]
 
     async def sessions_preview(
@@ -504,9 +475,7 @@ class GatewayClient:
         max_chars: int | None = None,
     ) -> list[dict[str, Any]]:
         if not keys:
-            raise InvalidRequestError(
-                "INVALID_REQUEST", "sessions.preview needs at least one key"
-            )
+            raise InvalidRequestError("INVALID_REQUEST", "sessions.preview needs at least one key")
         params = _compact(keys=list(keys), limit=limit, maxChars=max_chars)
         payload = await self.request("sessions.preview", params) or {}
         return [p for p in payload.get("previews", []) if isinstance(p, dict)]
@@ -516,16 +485,10 @@ class GatewayClient:
         payload = await self.request("sessions.patch", {"key": key, **fields})
         return dict(payload or {})
 
-    async def sessions_reset(
-        self, key: str, reason: str | None = None
-    ) -> dict[str, Any]:
-        return dict(
-            await self.request("sessions.reset", _compact(key=key, reason=reason)) or {}
-        )
+    async def sessions_reset(self, key: str, reason: str | None = None) -> dict[str, Any]:
+        return dict(await self.request("sessions.reset", _compact(key=key, reason=reason)) or {})
 
-    async def subscribe_sessions_changed(
-        self, callback: EventListener
-    ) -> Callable[[], None]:
+    async def subscribe_sessions_changed(self, callback: EventListener) -> Callable[[], None]:
         """``sessions.changed`` hints (restored after reconnects)."""
         await self.request("sessions.subscribe", {})
         self._sessions_changed_wanted = True
@@ -555,25 +518,17 @@ class GatewayClient:
         self._message_listeners.pop(key, None)
         await self.request("sessions.messages.unsubscribe", {"key": key})
 
-    async def chat_history(
-        self, session_key: str, *, limit: int = 200
-    ) -> list[dict[str, Any]]:
+    async def chat_history(self, session_key: str, *, limit: int = 200) -> list[dict[str, Any]]:
         if not 1 <= limit <= HISTORY_LIMIT_MAX:
             raise InvalidRequestError(
                 "INVALID_REQUEST", f"limit must be between 1 and {HISTORY_LIMIT_MAX}"
             )
-        payload = await self.request(
-            "chat.history", {"sessionKey": session_key, "limit": limit}
-        )
+        payload = await self.request("chat.history", {"sessionKey": session_key, "limit": limit})
         messages = (payload or {}).get("messages", [])
         return [m for m in messages if isinstance(m, dict)]
 
-    async def chat_abort(
-        self, session_key: str, run_id: str | None = None
-    ) -> dict[str, Any]:
-        payload = await self.request(
-            "chat.abort", _compact(sessionKey=session_key, runId=run_id)
-        )
+    async def chat_abort(self, session_key: str, run_id: str | None = None) -> dict[str, Any]:
+        payload = await self.request("chat.abort", _compact(sessionKey=session_key, runId=run_id))
         return dict(payload or {})
 
     async def wake(self, text: str, mode: str = "now") -> dict[str, Any]:
@@ -612,9 +567,7 @@ class GatewayClient:
         )
         handle = self._handles.get(run_id) or RunHandle(run_id, session_key)
         if (finished := self._tracker.result(run_id)) is not None:
-            handle._resolve(
-                finished
-            )  # a resend of a run we saw end: nothing new will run
+            handle._resolve(finished)  # a resend of a run we saw end: nothing new will run
             handle.ack = SendAck(run_id, "ok")
             return handle
         # Registered before sending: the first events can arrive ahead of the ack.
@@ -622,6 +575,7 @@ class GatewayClient:
         self._tracker.expect(run_id, session_key)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + retry_for
+        payload: dict[str, Any] = {}
         while True:
             try:
                 payload = await self.request("chat.send", params) or {}
@@ -643,9 +597,7 @@ class GatewayClient:
             except BaseException as err:
                 self._drop_handle(run_id, err)
                 raise
-        handle.ack = SendAck(
-            str(payload.get("runId") or run_id), str(payload.get("status", ""))
-        )
+        handle.ack = SendAck(str(payload.get("runId") or run_id), str(payload.get("status", "")))
         if handle.ack.status == "ok" and not handle.done:
             # Finished before we saw its end (a resend after a drop): read the transcript.
             await self.resync_runs()

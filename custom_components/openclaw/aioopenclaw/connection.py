@@ -8,14 +8,15 @@ a new ``Connection``. Requests still pending when the socket closes fail with
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Mapping
+import contextlib
+from dataclasses import dataclass, field
 import itertools
 import json
 import logging
 import time
-import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
+import uuid
 
 import aiohttp
 
@@ -47,9 +48,7 @@ MAX_MESSAGE_SIZE = 26 * 1024 * 1024
 # A watchdog miss means the gateway went quiet for longer than two tick intervals.
 WATCHDOG_CLOSE_CODE = 4000
 
-SslOption = (
-    Any  # ssl.SSLContext | aiohttp.Fingerprint | bool | None, passed through to aiohttp
-)
+SslOption = Any  # ssl.SSLContext | aiohttp.Fingerprint | bool | None, passed through to aiohttp
 
 
 @dataclass(frozen=True)
@@ -75,12 +74,7 @@ class Credentials:
 
     def signed_token(self) -> str:
         auth = self.auth_params()
-        return (
-            auth.get("token")
-            or auth.get("deviceToken")
-            or auth.get("bootstrapToken")
-            or ""
-        )
+        return auth.get("token") or auth.get("deviceToken") or auth.get("bootstrapToken") or ""
 
     @property
     def kind(self) -> str:
@@ -214,9 +208,7 @@ class Connection:
                 timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=5.0),
             )
         except (aiohttp.ClientError, OSError, TimeoutError) as err:
-            raise CannotConnectError(
-                f"cannot connect to {url}: {type(err).__name__}"
-            ) from err
+            raise CannotConnectError(f"cannot connect to {url}: {type(err).__name__}") from err
         conn = cls(ws, on_event=on_event, on_close=on_close, on_seq_gap=on_seq_gap)
         try:
             async with asyncio.timeout(handshake_timeout):
@@ -233,9 +225,7 @@ class Connection:
                 hello = await conn._send_connect(params)
         except TimeoutError as err:
             await ws.close()
-            raise HandshakeTimeoutError(
-                "the gateway did not complete the handshake"
-            ) from err
+            raise HandshakeTimeoutError("the gateway did not complete the handshake") from err
         except BaseException:
             await ws.close()
             raise
@@ -274,10 +264,7 @@ class Connection:
     async def _read_challenge(self) -> Challenge:
         while True:
             frame = await self._receive_json()
-            if (
-                frame.get("type") == "event"
-                and frame.get("event") == "connect.challenge"
-            ):
+            if frame.get("type") == "event" and frame.get("event") == "connect.challenge":
                 payload = frame.get("payload") or {}
                 nonce, ts = payload.get("nonce"), payload.get("ts")
                 if not isinstance(nonce, str) or not isinstance(ts, int):
@@ -287,9 +274,7 @@ class Connection:
     async def _send_connect(self, params: dict[str, Any]) -> HelloOk:
         req_id = f"connect-{uuid.uuid4()}"
         await self._ws.send_str(
-            json.dumps(
-                {"type": "req", "id": req_id, "method": "connect", "params": params}
-            )
+            json.dumps({"type": "req", "id": req_id, "method": "connect", "params": params})
         )
         while True:
             frame = await self._receive_json()
@@ -344,9 +329,7 @@ class Connection:
                     break
         except asyncio.CancelledError:
             raise
-        except (
-            Exception
-        ) as err:  # a bug must not leave pending requests hanging forever
+        except Exception as err:  # a bug must not leave pending requests hanging forever
             _LOGGER.exception("unexpected error in the gateway reader")
             reason = type(err).__name__
         finally:
@@ -423,9 +406,7 @@ class Connection:
             async with asyncio.timeout(timeout):
                 return await fut
         except TimeoutError as err:
-            raise RequestTimeoutError(
-                f"{method} got no response in {timeout:g} s"
-            ) from err
+            raise RequestTimeoutError(f"{method} got no response in {timeout:g} s") from err
         except (ConnectionResetError, aiohttp.ClientError) as err:
             raise ConnectionClosedError(f"{method}: {type(err).__name__}") from err
         finally:
@@ -445,10 +426,8 @@ class Connection:
     async def close(self, code: int = 1000, reason: str = "client closing") -> None:
         """Close the socket; pending requests fail with ``ConnectionClosedError``."""
         if not self._ws.closed:
-            try:
+            with contextlib.suppress(aiohttp.ClientError, OSError):
                 await self._ws.close(code=code, message=reason.encode())
-            except (aiohttp.ClientError, OSError):
-                pass
         if self._reader is None:
             await self._finish(code, reason)
         elif asyncio.current_task() is not self._reader:
@@ -459,15 +438,11 @@ class Connection:
             return
         self._closed.set()
         if not self._ws.closed:
-            try:
+            with contextlib.suppress(aiohttp.ClientError, OSError):
                 await self._ws.close()
-            except (aiohttp.ClientError, OSError):
-                pass
         for fut in self._pending.values():
             if not fut.done():
-                fut.set_exception(
-                    ConnectionClosedError(f"connection closed ({code})", code=code)
-                )
+                fut.set_exception(ConnectionClosedError(f"connection closed ({code})", code=code))
         self._pending.clear()
         if self._watchdog is not None and asyncio.current_task() is not self._watchdog:
             self._watchdog.cancel()

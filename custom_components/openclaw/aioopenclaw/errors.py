@@ -17,9 +17,7 @@ class OpenClawError(Exception):
 class ConnectionClosedError(OpenClawError):
     """The socket closed (or was never open) while a request was pending."""
 
-    def __init__(
-        self, message: str = "connection closed", *, code: int | None = None
-    ) -> None:
+    def __init__(self, message: str = "connection closed", *, code: int | None = None) -> None:
         super().__init__(message)
         self.close_code = code
 
@@ -241,9 +239,7 @@ def from_error_shape(error: Any) -> GatewayError:
     kwargs: dict[str, Any] = {
         "details": details,
         "retryable": bool(error.get("retryable", False)),
-        "retry_after_ms": int(retry_after)
-        if isinstance(retry_after, (int, float))
-        else None,
+        "retry_after_ms": int(retry_after) if isinstance(retry_after, (int, float)) else None,
     }
     detail_code = details.get("code")
     cls: type[GatewayError] | None = None

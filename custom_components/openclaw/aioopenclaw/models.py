@@ -22,11 +22,7 @@ def _str(value: Any) -> str | None:
 
 
 def _int(value: Any) -> int | None:
-    return (
-        int(value)
-        if isinstance(value, (int, float)) and not isinstance(value, bool)
-        else None
-    )
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def message_text(message: Any) -> str:
@@ -73,8 +69,7 @@ class Policy:
         return cls(
             max_payload=_int(data.get("maxPayload")) or 26_214_400,
             max_buffered_bytes=_int(data.get("maxBufferedBytes")) or 52_428_800,
-            tick_interval_ms=_int(data.get("tickIntervalMs"))
-            or DEFAULT_TICK_INTERVAL_MS,
+            tick_interval_ms=_int(data.get("tickIntervalMs")) or DEFAULT_TICK_INTERVAL_MS,
             max_attachment_bytes=_int(attachments.get("maxBytes")),
             max_image_bytes=_int(attachments.get("maxImageBytes")),
         )
@@ -112,20 +107,15 @@ class HelloOk:
             protocol=_int(data.get("protocol")) or 0,
             server_version=_str(server.get("version")) or "unknown",
             conn_id=_str(server.get("connId")),
-            methods=frozenset(
-                m for m in _list(features.get("methods")) if isinstance(m, str)
-            ),
-            events=frozenset(
-                e for e in _list(features.get("events")) if isinstance(e, str)
-            ),
+            methods=frozenset(m for m in _list(features.get("methods")) if isinstance(m, str)),
+            events=frozenset(e for e in _list(features.get("events")) if isinstance(e, str)),
             policy=Policy.from_payload(data.get("policy")),
             auth_method=_str(auth.get("method")),
             role=_str(auth.get("role")),
             scopes=tuple(s for s in _list(auth.get("scopes")) if isinstance(s, str)),
             default_agent_id=agent,
             main_key=main_key,
-            main_session_key=_str(defaults.get("mainSessionKey"))
-            or f"agent:{agent}:{main_key}",
+            main_session_key=_str(defaults.get("mainSessionKey")) or f"agent:{agent}:{main_key}",
             snapshot=snapshot,
             device_token=_str(auth.get("deviceToken")),
         )
@@ -164,15 +154,9 @@ class Usage:
     def from_payload(cls, data: Any) -> Usage | None:
         if not isinstance(data, dict):
             return None
-        inp = _int(
-            data.get("input", data.get("prompt_tokens", data.get("inputTokens")))
-        )
-        out = _int(
-            data.get("output", data.get("completion_tokens", data.get("outputTokens")))
-        )
-        total = _int(
-            data.get("total", data.get("total_tokens", data.get("totalTokens")))
-        )
+        inp = _int(data.get("input", data.get("prompt_tokens", data.get("inputTokens"))))
+        out = _int(data.get("output", data.get("completion_tokens", data.get("outputTokens"))))
+        total = _int(data.get("total", data.get("total_tokens", data.get("totalTokens"))))
         if total is None and inp is not None and out is not None:
             total = inp + out
         return cls(inp, out, total, data)

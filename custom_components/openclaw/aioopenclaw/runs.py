@@ -74,9 +74,7 @@ class RunTracker:
         seq = seq if isinstance(seq, int) else None
         if state is RunState.STATUS:
             status = payload.get("status")
-            phase = (
-                _str(status.get("phase")) if isinstance(status, dict) else _str(status)
-            )
+            phase = _str(status.get("phase")) if isinstance(status, dict) else _str(status)
             return ChatEvent(
                 run_id,
                 run.session_key,
