@@ -166,13 +166,12 @@ def test_default_limit_is_five_million_decoded_bytes() -> None:
     assert image_attachment_from_bytes(exact, "image/png")["mimeType"] == "image/png"
     assert image_attachment_from_base64(b64(exact), "image/png")["content"] == b64(exact)
     over = exact + b"\x00"
-    for build in (
-        lambda: image_attachment_from_bytes(over, "image/png"),
-        lambda: image_attachment_from_base64(b64(over), "image/png"),
-    ):
-        with pytest.raises(AttachmentError) as err:
-            build()
-        assert err.value.reason == "too_large"
+    with pytest.raises(AttachmentError) as err:
+        image_attachment_from_bytes(over, "image/png")
+    assert err.value.reason == "too_large"
+    with pytest.raises(AttachmentError) as err:
+        image_attachment_from_base64(b64(over), "image/png")
+    assert err.value.reason == "too_large"
 
 
 def test_configurable_limit_and_gateway_policy() -> None:

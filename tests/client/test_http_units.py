@@ -86,6 +86,7 @@ def test_history_page_parsing() -> None:
     only_items = HistoryPage.from_payload({"items": [], "nextCursor": 7, "hasMore": "yes"})
     assert only_items.next_cursor == "7"
     assert only_items.has_more is False  # only a JSON true counts
+    bad: object
     for bad in ([], {"sessionKey": "k"}, "x"):
         with pytest.raises(ProtocolError):
             HistoryPage.from_payload(bad)

@@ -6,7 +6,7 @@ never logged. Every error status maps to a typed error from ``errors.py``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
+from collections.abc import AsyncGenerator, Coroutine, Mapping, Sequence
 from email.utils import parsedate_to_datetime
 import json
 import logging
@@ -286,7 +286,7 @@ class GatewayHttpClient:
         body: Mapping[str, Any] | None = None,
         query: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> AsyncIterator[SSEEvent]:
+    ) -> AsyncGenerator[SSEEvent, None]:
         what = f"{method} {path}"
         response = await self._open(
             method,
@@ -419,7 +419,7 @@ class GatewayHttpClient:
         agent_id: str | None = ...,
         request_timeout: float | None = ...,
         idle_timeout: float | None = ...,
-    ) -> AsyncIterator[str]: ...
+    ) -> AsyncGenerator[str, None]: ...
 
     def chat_completions(
         self,
@@ -432,7 +432,7 @@ class GatewayHttpClient:
         agent_id: str | None = None,
         request_timeout: float | None = DEFAULT_RUN_TIMEOUT,
         idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT,
-    ) -> Coroutine[Any, Any, dict[str, Any]] | AsyncIterator[str]:
+    ) -> Coroutine[Any, Any, dict[str, Any]] | AsyncGenerator[str, None]:
         """``POST /v1/chat/completions``.
 
         ``stream=False``: ``await`` it for the completion dict (see ``completion_text``).
@@ -474,7 +474,7 @@ class GatewayHttpClient:
         session_key: str | None = None,
         agent_id: str | None = None,
         idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT,
-    ) -> AsyncIterator[dict[str, Any]]:
+    ) -> AsyncGenerator[dict[str, Any], None]:
         """The raw ``chat.completion.chunk`` objects of a streamed completion, up to ``[DONE]``."""
         body = _drop_none(
             {
@@ -491,7 +491,7 @@ class GatewayHttpClient:
 
     async def _chat_chunks(
         self, body: dict[str, Any], headers: dict[str, str], idle_timeout: float | None
-    ) -> AsyncIterator[dict[str, Any]]:
+    ) -> AsyncGenerator[dict[str, Any], None]:
         what = "POST /v1/chat/completions"
         async for event in self._events(
             "POST",
@@ -515,7 +515,7 @@ class GatewayHttpClient:
 
     async def _stream_chat_completions(
         self, body: dict[str, Any], headers: dict[str, str], idle_timeout: float | None
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         async for chunk in self._chat_chunks(body, headers, idle_timeout):
             for choice in chunk.get("choices") or []:
                 if not isinstance(choice, dict) or choice.get("index", 0) != 0:
@@ -555,7 +555,7 @@ class GatewayHttpClient:
         agent_id: str | None = ...,
         request_timeout: float | None = ...,
         idle_timeout: float | None = ...,
-    ) -> AsyncIterator[str]: ...
+    ) -> AsyncGenerator[str, None]: ...
 
     def responses(
         self,
@@ -570,7 +570,7 @@ class GatewayHttpClient:
         agent_id: str | None = None,
         request_timeout: float | None = DEFAULT_RUN_TIMEOUT,
         idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT,
-    ) -> Coroutine[Any, Any, dict[str, Any]] | AsyncIterator[str]:
+    ) -> Coroutine[Any, Any, dict[str, Any]] | AsyncGenerator[str, None]:
         """``POST /v1/responses`` (OpenResponses).
 
         ``stream=False``: ``await`` it for the response dict (see ``response_text``); a
@@ -614,7 +614,7 @@ class GatewayHttpClient:
 
     async def _stream_responses(
         self, body: dict[str, Any], headers: dict[str, str], idle_timeout: float | None
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         what = "POST /v1/responses"
         async for event in self._events(
             "POST",
@@ -686,7 +686,7 @@ class GatewayHttpClient:
 
     async def iter_session_history(
         self, key: str, page_size: int = 200, *, request_timeout: float | None = DEFAULT_TIMEOUT
-    ) -> AsyncIterator[HistoryPage]:
+    ) -> AsyncGenerator[HistoryPage, None]:
         """Pages from the newest back to the first message; only one page is held at a time."""
         self._history_query(page_size, None)  # validate before the first request
         cursor: str | None = None
@@ -708,7 +708,7 @@ class GatewayHttpClient:
         limit: int | None = None,
         cursor: str | int | None = None,
         idle_timeout: float | None = DEFAULT_HISTORY_IDLE_TIMEOUT,
-    ) -> AsyncIterator[HistoryStreamEvent]:
+    ) -> AsyncGenerator[HistoryStreamEvent, None]:
         """Follow a transcript over SSE: a ``HistoryPage`` snapshot first (and again whenever
         the gateway resends one), then a ``HistoryMessageEvent`` per appended message."""
         path = self._history_path(key)

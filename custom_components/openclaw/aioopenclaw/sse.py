@@ -8,7 +8,7 @@ are the same however the bytes are split.
 from __future__ import annotations
 
 import codecs
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterable
 from dataclasses import dataclass
 import re
 
@@ -129,7 +129,7 @@ class SSEParser:
 
 async def aiter_sse(
     chunks: AsyncIterable[bytes], *, max_event_chars: int = DEFAULT_MAX_EVENT_CHARS
-) -> AsyncIterator[SSEEvent]:
+) -> AsyncGenerator[SSEEvent, None]:
     """Events from any async source of byte chunks. A trailing unterminated event is dropped."""
     parser = SSEParser(max_event_chars=max_event_chars)
     async for chunk in chunks:
@@ -139,7 +139,7 @@ async def aiter_sse(
 
 async def iter_sse_response(
     response: aiohttp.ClientResponse, *, max_event_chars: int = DEFAULT_MAX_EVENT_CHARS
-) -> AsyncIterator[SSEEvent]:
+) -> AsyncGenerator[SSEEvent, None]:
     """Events from an aiohttp response body, as the bytes arrive."""
     async for event in aiter_sse(response.content.iter_any(), max_event_chars=max_event_chars):
         yield event
