@@ -12,11 +12,12 @@ Without an install (``scripts/install-gateway``) the tier is skipped, except in 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 import importlib.util
 import os
-import time
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+import time
+from typing import TYPE_CHECKING
 
 import pytest
 import pytest_asyncio
@@ -30,6 +31,12 @@ from .gateway import (
     run_install_script,
     wanted_version,
 )
+
+if TYPE_CHECKING:
+    # Imported lazily below: the smoke test must run where Home Assistant (which the
+    # integration package imports) is not installed.
+    from custom_components.openclaw.aioopenclaw import GatewayClient
+    from custom_components.openclaw.aioopenclaw.http import GatewayHttpClient
 
 _TIMINGS: dict[str, object] = {}
 
@@ -52,8 +59,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 if importlib.util.find_spec("pytest_socket") is None:
     # Outside pytest-homeassistant-custom-component nothing blocks sockets; keep the name.
     @pytest.fixture
-    def socket_enabled() -> Iterator[None]:
-        yield
+    def socket_enabled() -> None:
+        return
 
 
 @pytest.fixture(scope="session")
@@ -105,6 +112,7 @@ def _gateway_process(
     yield gateway
     try:
         gateway.stop()
+        gateway.cleanup_tmp()
     finally:
         _TIMINGS["gateway version"] = gateway_install.version
         _TIMINGS["start->ready s"] = [round(t, 2) for t in gateway.timings.start_to_ready]
@@ -139,6 +147,29 @@ async def pairing_required(gateway: Gateway) -> AsyncIterator[Gateway]:
     finally:
         if gateway.running:
             await gateway.set_auto_approve_local(True)
+
+
+@pytest_asyncio.fixture
+async def client(gateway: Gateway) -> AsyncIterator[GatewayClient]:
+    """Our client, connected with the shared token (loopback ``gateway-client``/``backend``
+    skips pairing: hello-ok at once, scopes read+write, no device token)."""
+    from .helpers import connected_client
+
+    async with connected_client(gateway) as connected:
+        yield connected
+
+
+@pytest_asyncio.fixture
+async def http(gateway: Gateway) -> AsyncIterator[GatewayHttpClient]:
+    """Our HTTP-plane client with the gateway token and the (different) hooks token."""
+    import aiohttp
+
+    from custom_components.openclaw.aioopenclaw.http import GatewayHttpClient
+
+    async with aiohttp.ClientSession() as session:
+        yield GatewayHttpClient(
+            session, gateway.http_url, token=gateway.token, hooks_token=gateway.hooks_token
+        )
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

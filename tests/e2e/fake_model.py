@@ -21,29 +21,33 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+from dataclasses import dataclass
 import json
 import os
+from pathlib import Path
 import re
 import subprocess
 import sys
 import time
+from typing import Any
 import urllib.request
 import uuid
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 # ---------------------------------------------------------------------------------------------
 # Recovering the test's text from the gateway's prompt (real-gateway reference §9)
 # ---------------------------------------------------------------------------------------------
 
 INTERNAL_CONTEXT_MARK = "<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>"
-_TIMESTAMP_PREFIX = re.compile(r"^\[[A-Z][a-z]{2} \d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2})? [^\]]*\] ")
+_TIMESTAMP_PREFIX = re.compile(
+    r"^\[[A-Z][a-z]{2} \d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2})? [^\]]*\] "
+)
 _EXTERNAL = re.compile(
     r"<<<EXTERNAL_UNTRUSTED_CONTENT[^>]*>>>(?P<body>.*?)<<<END_EXTERNAL_UNTRUSTED_CONTENT",
     re.DOTALL,
 )
-_SYSTEM_LINE = re.compile(r"System: \[[^\]]*\] (?P<text>[^\n]+)")
+# The internal context quotes each item as a JSON string: "System: [<ts>] <text>"
+_SYSTEM_LINE = re.compile(r'"System: \[[^\]]*\] (?P<text>(?:[^"\\]|\\.)*)"')
 _MODES = ("slow", "fail400", "fail500")
 
 
@@ -81,7 +85,7 @@ def classify(messages: list[dict[str, Any]]) -> Turn:
         if INTERNAL_CONTEXT_MARK in raw:
             found = _SYSTEM_LINE.search(raw)
             if found:
-                wake_text = found.group("text").strip()
+                wake_text = json.loads(f'"{found.group("text")}"').strip()
             continue
         texts.append(raw)
     for raw in reversed(texts):
@@ -236,7 +240,9 @@ def build_app(state: _State) -> Any:
         await response.prepare(request)
 
         async def send(payload: Any) -> None:
-            data = payload if isinstance(payload, str) else json.dumps(payload, separators=(",", ":"))
+            data = (
+                payload if isinstance(payload, str) else json.dumps(payload, separators=(",", ":"))
+            )
             await response.write(f"data: {data}\n\n".encode())
 
         try:
@@ -251,8 +257,8 @@ def build_app(state: _State) -> Any:
             await send("[DONE]")
             await response.write_eof()
             record["completed"] = True
-        except (ConnectionError, asyncio.CancelledError):
-            record["aborted"] = True  # the gateway hung up (chat.abort)
+        except BaseException:  # ConnectionError or cancellation: the gateway hung up
+            record["aborted"] = True
             raise
         return response
 
@@ -297,7 +303,7 @@ async def serve(port_file: Path, piece_delay: float) -> None:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    server = site._server  # noqa: SLF001 - the only way to learn the bound port
+    server = site._server  # the only way to learn the bound port
     assert server is not None
     port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
     tmp = port_file.with_suffix(".tmp")
@@ -314,10 +320,8 @@ def main() -> None:
     parser.add_argument("--port-file", type=Path, required=True)
     parser.add_argument("--piece-delay", type=float, default=0.05)
     args = parser.parse_args()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(args.port_file, args.piece_delay))
-    except KeyboardInterrupt:
-        pass
 
 
 # ---------------------------------------------------------------------------------------------
@@ -344,9 +348,18 @@ class FakeModel:
         port_file.unlink(missing_ok=True)
         log = open(self.work_dir / "fake-model.log", "ab")  # noqa: SIM115 - owned by the child
         self._proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--port-file", str(port_file),
-             "--piece-delay", str(self.piece_delay)],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--port-file",
+                str(port_file),
+                "--piece-delay",
+                str(self.piece_delay),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
         )
         log.close()
         deadline = time.monotonic() + timeout
@@ -372,10 +385,12 @@ class FakeModel:
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}{path}", data=data, method=method,
+            f"http://127.0.0.1:{self.port}{path}",
+            data=data,
+            method=method,
             headers={"Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(req, timeout=10) as resp:
             return json.loads(resp.read())
 
     # -- control API (each call is a few ms on loopback) --
@@ -388,7 +403,8 @@ class FakeModel:
     def chat_requests(self, text: str | None = None) -> list[dict[str, Any]]:
         """The requests that carried a test text (optionally exactly ``text``)."""
         return [
-            r for r in self.requests()
+            r
+            for r in self.requests()
             if r["kind"] in ("chat", "hook") and (text is None or r["text"] == text)
         ]
 

@@ -14,21 +14,21 @@ the async CLI helpers use asyncio subprocesses. That keeps Home Assistant's test
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator, Mapping
 import contextlib
 import copy
+from dataclasses import dataclass, field
 import json
 import os
+from pathlib import Path
 import secrets
 import signal
 import socket
 import subprocess
 import time
+from typing import Any
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INSTALL_SCRIPT = REPO_ROOT / "scripts" / "install-gateway"
@@ -88,8 +88,9 @@ def find_install(version: str | None = None) -> Install | None:
 
 def run_install_script(version: str | None = None) -> Install:
     """Run scripts/install-gateway (needs the npm registry; ~30 s cold, ~0 s warm)."""
-    subprocess.run([str(INSTALL_SCRIPT), version or wanted_version()], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [str(INSTALL_SCRIPT), version or wanted_version()], check=True, stdout=subprocess.DEVNULL
+    )
     install = find_install(version)
     if install is None:
         raise GatewayError("scripts/install-gateway finished but the install is incomplete")
@@ -133,11 +134,11 @@ def free_port() -> int:
 def http_get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
     """GET on loopback with the standard library; (status, body), status 0 if refused."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - loopback
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
             return resp.status, resp.read()
     except urllib.error.HTTPError as err:
         return err.code, err.read()
-    except (OSError, urllib.error.URLError):
+    except OSError:  # refused, reset, timeout (URLError is an OSError)
         return 0, b""
 
 
@@ -153,6 +154,38 @@ def parse_cli_json(stdout: str) -> Any:
                 value, _end = decoder.raw_decode(text[i:])
                 return value
     raise GatewayError(f"no JSON in CLI output ({len(text)} chars)")
+
+
+async def _aget_status(port: int, path: str) -> int:
+    """HTTP status of ``GET path`` on 127.0.0.1:port with asyncio streams (0 when refused)."""
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 2)
+    except OSError:  # refused or timed out (TimeoutError is an OSError)
+        return 0
+    try:
+        writer.write(
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode()
+        )
+        line = await asyncio.wait_for(reader.readline(), 2)
+        parts = line.split()
+        return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+    except OSError:
+        return 0
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+
+
+_LOCK_DIR = Path(f"/tmp/openclaw-state-locks-{os.getuid()}")
+
+
+def _tmp_leftovers() -> list[Path]:
+    """The /tmp paths a gateway creates whatever TMPDIR says (lock files and two dirs)."""
+    paths = [p for p in (_LOCK_DIR, Path("/tmp/openclaw")) if p.exists()]
+    with contextlib.suppress(OSError):
+        paths.extend(_LOCK_DIR.iterdir())
+    return paths
 
 
 def process_group_members(pgid: int) -> list[int]:
@@ -225,6 +258,7 @@ class Gateway:
         self.log_path = run_dir / "logs" / "gateway.out"
         self.timings = Timings()
         self._proc: subprocess.Popen[bytes] | None = None
+        self._tmp_before = frozenset(_tmp_leftovers())
         for sub in ("state", "home", "workspace", "logs"):
             (run_dir / sub).mkdir(parents=True, exist_ok=True)
         self.config = self._initial_config(auto_approve_local)
@@ -338,25 +372,55 @@ class Gateway:
             env["OPENCLAW_GATEWAY_URL"] = self.ws_url
         return env
 
-    # -- lifecycle --
+    # -- lifecycle (sync for session fixtures, async inside tests) --
 
-    def start(self, timeout: float = 90.0) -> float:
-        """Start the gateway and wait for ``/readyz``; returns the seconds it took."""
+    def _spawn(self) -> None:
         if self._proc is not None:
             raise GatewayError("gateway already running")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        started = time.monotonic()
         with open(self.log_path, "ab") as log:
             log.write(f"\n=== start {time.strftime('%H:%M:%S')} port {self.port}\n".encode())
             log.flush()
             self._proc = subprocess.Popen(
-                [str(self.install.node), str(self.install.mjs), "--no-color", "gateway", "run",
-                 "--port", str(self.port), "--bind", "loopback"],
-                cwd=self.run_dir, env=self.env(), stdin=subprocess.DEVNULL,
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    str(self.install.node),
+                    str(self.install.mjs),
+                    "--no-color",
+                    "gateway",
+                    "run",
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "loopback",
+                ],
+                cwd=self.run_dir,
+                env=self.env(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
+
+    def _not_ready(self, timeout: float, started: float) -> GatewayError | None:
+        """Why waiting must stop (process gone, timeout), or None to keep polling."""
+        if self._proc is not None and self._proc.poll() is not None:
+            return GatewayError(
+                f"gateway exited with {self._proc.returncode} before ready:\n" + self.log_tail()
+            )
+        if time.monotonic() - started > timeout:
+            return GatewayError(f"gateway not ready after {timeout:.0f} s:\n" + self.log_tail())
+        return None
+
+    def start(self, timeout: float = 90.0) -> float:
+        """Start the gateway and wait for ``/readyz``; returns the seconds it took."""
+        started = time.monotonic()
+        self._spawn()
         try:
-            self.wait_ready(timeout, started)
+            with real_sockets():
+                while http_get(f"{self.http_url}/readyz")[0] != 200:
+                    if error := self._not_ready(timeout, started):
+                        raise error
+                    time.sleep(0.2)
         except BaseException:
             self.stop()
             raise
@@ -364,40 +428,32 @@ class Gateway:
         self.timings.start_to_ready.append(elapsed)
         return elapsed
 
-    def wait_ready(self, timeout: float, started: float | None = None) -> None:
-        """Poll ``GET /readyz`` (no auth) until it answers 200."""
-        started = started or time.monotonic()
-        with real_sockets():
-            while True:
-                status, _body = http_get(f"{self.http_url}/readyz", timeout=2.0)
-                if status == 200:
-                    return
-                if self._proc is not None and self._proc.poll() is not None:
-                    raise GatewayError(
-                        f"gateway exited with {self._proc.returncode} before ready:\n"
-                        + self.log_tail()
-                    )
-                if time.monotonic() - started > timeout:
-                    raise GatewayError(
-                        f"gateway not ready after {timeout:.0f} s:\n" + self.log_tail()
-                    )
-                time.sleep(0.2)
+    async def astart(self, timeout: float = 90.0) -> float:
+        """``start`` without blocking the event loop (for restarts inside a test)."""
+        started = time.monotonic()
+        self._spawn()
+        try:
+            while await _aget_status(self.port, "/readyz") != 200:
+                if error := self._not_ready(timeout, started):
+                    raise error
+                await asyncio.sleep(0.2)
+        except BaseException:
+            await self.astop()
+            raise
+        elapsed = time.monotonic() - started
+        self.timings.start_to_ready.append(elapsed)
+        return elapsed
 
-    def stop(self, grace: float = 20.0) -> float:
-        """SIGTERM the process group, SIGKILL after ``grace`` s; check no worker is left."""
+    def _terminate(self) -> tuple[subprocess.Popen[bytes], float] | None:
         proc, self._proc = self._proc, None
         if proc is None:
-            return 0.0
-        started = time.monotonic()
-        pgid = proc.pid  # start_new_session: the gateway leads its own group
+            return None
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGTERM)
-        try:
-            proc.wait(grace)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pgid, signal.SIGKILL)
-            proc.wait(10)
+            os.killpg(proc.pid, signal.SIGTERM)  # start_new_session: it leads its own group
+        return proc, time.monotonic()
+
+    def _finish_stop(self, proc: subprocess.Popen[bytes], started: float) -> float:
+        pgid = proc.pid
         deadline = time.monotonic() + 5.0
         while (left := process_group_members(pgid)) and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -409,10 +465,56 @@ class Gateway:
             raise GatewayError(f"gateway workers outlived the gateway: {left} (killed)")
         return elapsed
 
+    def stop(self, grace: float = 20.0) -> float:
+        """SIGTERM the process group, SIGKILL after ``grace`` s; check no worker is left.
+
+        A run in flight is drained first (measured: the gateway finishes it, then exits).
+        """
+        terminated = self._terminate()
+        if terminated is None:
+            return 0.0
+        proc, started = terminated
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+        return self._finish_stop(proc, started)
+
+    async def astop(self, grace: float = 20.0) -> float:
+        """``stop`` without blocking the event loop."""
+        terminated = self._terminate()
+        if terminated is None:
+            return 0.0
+        proc, started = terminated
+        while proc.poll() is None:
+            if time.monotonic() - started > grace:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+            await asyncio.sleep(0.1)
+        return self._finish_stop(proc, started)
+
     def restart(self, timeout: float = 90.0) -> float:
         """Stop and start again on the same port with the same state dir."""
         self.stop()
         return self.start(timeout)
+
+    async def arestart(self, timeout: float = 90.0) -> float:
+        """``restart`` without blocking the event loop; returns the seconds until ready."""
+        await self.astop()
+        return await self.astart(timeout)
+
+    def cleanup_tmp(self) -> None:
+        """Remove what the gateway wrote to /tmp regardless of TMPDIR (reference §5)."""
+        for path in _tmp_leftovers():
+            if path not in self._tmp_before:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+        for folder in (_LOCK_DIR, Path("/tmp/openclaw")):
+            if folder not in self._tmp_before:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()  # only when empty
 
     @property
     def running(self) -> bool:
@@ -441,9 +543,14 @@ class Gateway:
         """Run ``openclaw <args>`` against this gateway; its stdout (raises on failure)."""
         started = time.monotonic()
         proc = subprocess.run(
-            self._cli_argv(args), cwd=self.run_dir, env=self.env(for_cli=True),
-            stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
-            start_new_session=True, check=False,
+            self._cli_argv(args),
+            cwd=self.run_dir,
+            env=self.env(for_cli=True),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout,
+            start_new_session=True,
+            check=False,
         )
         self.timings.cli.append((args[0], time.monotonic() - started))
         return self._check(args, proc.returncode, proc.stdout.decode(), proc.stderr.decode())
@@ -452,13 +559,17 @@ class Gateway:
         """``cli`` without blocking the event loop (the client under test keeps running)."""
         started = time.monotonic()
         proc = await asyncio.create_subprocess_exec(
-            *self._cli_argv(args), cwd=self.run_dir, env=self.env(for_cli=True),
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            *self._cli_argv(args),
+            cwd=self.run_dir,
+            env=self.env(for_cli=True),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             start_new_session=True,
         )
         try:
             out, err = await asyncio.wait_for(proc.communicate(), timeout)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
+        except BaseException:  # timeout or cancellation: don't leave the CLI running
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             await proc.wait()

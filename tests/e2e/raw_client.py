@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+from dataclasses import dataclass, field
 import hashlib
 import json
 import time
-import uuid
-from dataclasses import dataclass, field
 from typing import Any
+import uuid
 
-import websockets
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+import websockets
 
 OPERATOR_SCOPES = [
     "operator.admin",
@@ -90,13 +91,15 @@ class RawConnection:
                     future.set_exception(ConnectionError("socket closed"))
             self._changed.set()
 
-    async def request(self, method: str, params: dict[str, Any] | None = None,
-                      timeout: float = 30.0) -> Any:
+    async def request(
+        self, method: str, params: dict[str, Any] | None = None, timeout: float = 30.0
+    ) -> Any:
         rid = str(uuid.uuid4())
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[rid] = future
-        await self.ws.send(json.dumps({"type": "req", "id": rid, "method": method,
-                                       "params": params or {}}))
+        await self.ws.send(
+            json.dumps({"type": "req", "id": rid, "method": method, "params": params or {}})
+        )
         frame = await asyncio.wait_for(future, timeout)
         if not frame.get("ok"):
             raise RawGatewayError(frame.get("error") or {})
@@ -117,10 +120,8 @@ class RawConnection:
             self._changed.clear()
             if self._reader.done():
                 raise ConnectionError("socket closed")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), remaining)
-            except asyncio.TimeoutError:
-                pass
 
     async def close(self) -> None:
         await self.ws.close()
@@ -156,23 +157,48 @@ async def connect(
             if bootstrap_token:
                 auth["bootstrapToken"] = bootstrap_token
             params: dict[str, Any] = {
-                "minProtocol": 4, "maxProtocol": 4,
-                "client": {"id": client_id, "version": "0.0.1", "platform": "linux",
-                           "mode": client_mode, "displayName": "openclaw-ha e2e"},
-                "role": role, "scopes": scopes, "caps": [], "auth": auth,
+                "minProtocol": 4,
+                "maxProtocol": 4,
+                "client": {
+                    "id": client_id,
+                    "version": "0.0.1",
+                    "platform": "linux",
+                    "mode": client_mode,
+                    "displayName": "openclaw-ha e2e",
+                },
+                "role": role,
+                "scopes": scopes,
+                "caps": [],
+                "auth": auth,
             }
             if device is not None:
                 signed_token = token or device_token or bootstrap_token or ""
-                payload = "|".join([
-                    "v3", device.device_id, client_id, client_mode, role, ",".join(scopes),
-                    str(ts), signed_token, nonce, "linux", "",
-                ])
-                params["device"] = {"id": device.device_id, "publicKey": b64url(device.public_raw),
-                                    "signature": device.sign(payload), "signedAt": ts,
-                                    "nonce": nonce}
+                payload = "|".join(
+                    [
+                        "v3",
+                        device.device_id,
+                        client_id,
+                        client_mode,
+                        role,
+                        ",".join(scopes),
+                        str(ts),
+                        signed_token,
+                        nonce,
+                        "linux",
+                        "",
+                    ]
+                )
+                params["device"] = {
+                    "id": device.device_id,
+                    "publicKey": b64url(device.public_raw),
+                    "signature": device.sign(payload),
+                    "signedAt": ts,
+                    "nonce": nonce,
+                }
             rid = str(uuid.uuid4())
-            await ws.send(json.dumps({"type": "req", "id": rid, "method": "connect",
-                                      "params": params}))
+            await ws.send(
+                json.dumps({"type": "req", "id": rid, "method": "connect", "params": params})
+            )
             while True:
                 frame = json.loads(await asyncio.wait_for(ws.recv(), 30))
                 if frame.get("type") == "res" and frame.get("id") == rid:

@@ -32,20 +32,29 @@ async def test_signed_handshake_and_chat_turn(gateway: Gateway, fake_model: Fake
         text = f"smoke {uuid.uuid4().hex[:8]}"
         run_id = str(uuid.uuid4())
         sent = time.monotonic()
-        ack = await conn.request("chat.send", {"sessionKey": MAIN_SESSION, "message": text,
-                                               "idempotencyKey": run_id})
+        ack = await conn.request(
+            "chat.send", {"sessionKey": MAIN_SESSION, "message": text, "idempotencyKey": run_id}
+        )
         assert ack == {"runId": run_id, "status": "started"}
 
         final = await conn.wait_event(
-            lambda f: f["event"] == "chat" and f["payload"].get("runId") == run_id
-            and f["payload"].get("state") in ("final", "error", "aborted"),
+            lambda f: (
+                f["event"] == "chat"
+                and f["payload"].get("runId") == run_id
+                and f["payload"].get("state") in ("final", "error", "aborted")
+            ),
             timeout=60,
         )
         elapsed = time.monotonic() - sent
         assert final["payload"]["state"] == "final", final
         assert raw.chat_text(final["payload"]) == f"ECHO: {text}"
-        deltas = [f for f in conn.events if f["event"] == "chat"
-                  and f["payload"].get("runId") == run_id and f["payload"]["state"] == "delta"]
+        deltas = [
+            f
+            for f in conn.events
+            if f["event"] == "chat"
+            and f["payload"].get("runId") == run_id
+            and f["payload"]["state"] == "delta"
+        ]
         assert deltas, "expected streamed deltas before the final"
         print(f"first turn: {elapsed:.2f} s, {len(deltas)} deltas")
     finally:
@@ -68,7 +77,7 @@ def test_http_probes_and_auth(gateway: Gateway) -> None:
     request = urllib.request.Request(
         f"{gateway.http_url}/v1/models", headers={"Authorization": f"Bearer {gateway.token}"}
     )
-    with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310 - loopback
+    with urllib.request.urlopen(request, timeout=10) as resp:
         assert resp.status == 200
     status, _ = http_get(f"{gateway.http_url}/v1/models")
     assert status == 401
