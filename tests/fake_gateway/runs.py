@@ -156,6 +156,11 @@ class RunManager:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        for run in self.runs.values():
+            if run.running:  # let HTTP handlers waiting on this run finish
+                run.state = "aborted"
+                run.notify("aborted", run.text)
+                run.done.set()
 
     # --- events ------------------------------------------------------------------------------
 

@@ -120,7 +120,9 @@ class FakeGateway:
             compression=None,
         )
         self._ws_port = int(next(iter(self._ws_server.sockets)).getsockname()[1])
-        self._http_runner = web.AppRunner(build_app(self), access_log=None, shutdown_timeout=2)
+        self._http_runner = web.AppRunner(
+            build_app(self), access_log=None, shutdown_timeout=2, handler_cancellation=True
+        )
         await self._http_runner.setup()
         site = web.TCPSite(self._http_runner, HOST, 0)
         await site.start()

@@ -278,7 +278,7 @@ async def test_error_run_sends_two_error_events(gw: FakeGateway) -> None:
     await client.close()
 
 
-async def test_ticks_health_and_skip_seq() -> None:
+async def test_ticks_health_and_skip_seq(socket_enabled: None) -> None:
     async with FakeGateway(tick_interval_ms=50) as gw:
         client, hello = await _operator(gw)
         assert hello["policy"]["tickIntervalMs"] == 50

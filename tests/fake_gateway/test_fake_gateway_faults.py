@@ -96,7 +96,7 @@ async def test_response_delay_malformed_and_oversized(gw: FakeGateway) -> None:
     await client.close()
 
 
-async def test_preauth_limits() -> None:
+async def test_preauth_limits(socket_enabled: None) -> None:
     async with FakeGateway(handshake_timeout=0.2) as gw:
         client = await RawClient.open(gw.url)
         assert (await wait_closed(client))[0] == 1000
@@ -116,7 +116,7 @@ async def test_offline_then_online(gw: FakeGateway) -> None:
     await client.close()
 
 
-async def test_rotate_token_and_password_auth() -> None:
+async def test_rotate_token_and_password_auth(socket_enabled: None) -> None:
     async with FakeGateway(token=None, password="pw") as gw:
         client = await RawClient.open(gw.url)
         res = await client.connect(auth={"password": "pw"}, device=DeviceKey())
@@ -168,7 +168,7 @@ async def test_sessions_list_filters(gw: FakeGateway) -> None:
     await client.close()
 
 
-async def test_protocol_3_release_emulation() -> None:
+async def test_protocol_3_release_emulation(socket_enabled: None) -> None:
     methods = {"health", "chat.send", "chat.history", "chat.abort", "sessions.list"}
     async with FakeGateway(protocol=3, server_version="2026.3.13", methods=methods) as gw:
         only4 = await RawClient.open(gw.url)
