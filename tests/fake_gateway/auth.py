@@ -107,7 +107,7 @@ def parse_public_key(text: str) -> bytes | None:
                 return None
             return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         raw = b64url_decode(text)
-    except ValueError, binascii.Error:
+    except (ValueError, binascii.Error):
         return None
     return raw if len(raw) == 32 else None
 
@@ -142,7 +142,7 @@ def verify_device(params: dict[str, Any], nonce: str, role: str, scopes: list[st
         )
     try:
         signature = b64url_decode(device["signature"])
-    except ValueError, binascii.Error:
+    except (ValueError, binascii.Error):
         signature = b""
     common: dict[str, Any] = {
         "device_id": device_id,

@@ -244,7 +244,7 @@ def _session_for(
 async def _read_body(request: web.Request) -> dict[str, Any] | web.Response:
     try:
         body = await request.json()
-    except ValueError, UnicodeDecodeError:
+    except (ValueError, UnicodeDecodeError):
         return _api_error(400, "Invalid JSON body", "invalid_request_error")
     if not isinstance(body, dict):
         return _api_error(400, "Body must be a JSON object", "invalid_request_error")

@@ -141,7 +141,7 @@ class Splitter:
         self.accepted += 1
         try:
             await self._serve(pipe, reader, writer)
-        except ConnectionError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError:
+        except (ConnectionError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass
         except asyncio.CancelledError:
             pass  # stop(): asyncio's stream callback must not see a cancelled task
