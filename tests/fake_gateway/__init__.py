@@ -15,7 +15,9 @@ Start / stop::
         gw.http_url   # "http://127.0.0.1:PORT"
 
 ``protocol=3`` emulates <= 2026.5.7: ``canvasHostUrl`` instead of ``pluginSurfaceUrls``, no
-``deltaText``, no ``policy.attachments``, ``hello-ok.auth`` only when a token is issued.
+``deltaText``, no ``status`` chat events, no ``policy.attachments``, ``hello-ok.auth`` only when
+a token is issued, and missing scopes as INVALID_REQUEST "missing scope: X"
+(``legacy_scope_errors``).
 ``methods`` (a set) limits the implemented methods, to emulate an older release.
 ``agents`` is the ``agents.list`` list (default ``[{"id": "main"}]``; the first is default).
 
@@ -28,7 +30,8 @@ Attributes you may set at any time:
   hook_session_prefix ("cron"): /hooks/agent runs in ``agent:<id>:<prefix>:<uuid>``.
   model: ``callable(message) -> RunScript | str | None`` used when no script is queued.
   thinking_levels: accepted ``sessions.patch`` thinkingLevel values.
-  health_with_tick (True), sse_keepalive_s (15.0), token, password, hooks_token.
+  health_with_tick (True), sse_keepalive_s (15.0), legacy_scope_errors (protocol < 4),
+  token, password, hooks_token.
 
 Scripting runs (default reply ``"ECHO: <message>"``, one delta per word)::
 

@@ -295,6 +295,8 @@ def dispatch(gw: FakeGateway, conn: Conn, method: str, params: Any) -> Any:
         raise errors.Reject("INVALID_REQUEST", f"unknown method: {method}")
     scope, handler = entry
     if not has_scope(conn.scopes, scope):
+        if gw.legacy_scope_errors:  # 2026.3.x: no FORBIDDEN code yet
+            raise errors.Reject("INVALID_REQUEST", f"missing scope: {scope}")
         raise errors.missing_scope(scope)
     if params is None:
         params = {}

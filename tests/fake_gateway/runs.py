@@ -212,8 +212,9 @@ class RunManager:
             await asyncio.sleep(script.start_delay)
         self.gw.broadcast("chat.metadata.changed", {}, session_key=run.session_key)
         self._agent(run, "lifecycle", {"phase": "start", "startedAt": run.started_at})
-        for phase in STATUS_PHASES:
-            self._chat(run, "status", phase=phase)
+        if self.gw.protocol >= 4:  # state "status" is a 9.x addition
+            for phase in STATUS_PHASES:
+                self._chat(run, "status", phase=phase)
         self._agent(run, "run_status", {"status": "running"})
         self._agent(
             run, "lifecycle", {"phase": "model", "provider": MODEL_PROVIDER, "model": MODEL_ID}

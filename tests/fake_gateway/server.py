@@ -67,6 +67,7 @@ class FakeGateway:
         # Emulate the loopback gateway-client/backend + shared token exception (no token).
         self.local_backend_skip_pairing = False
         self.hooks_enabled = True
+        self.legacy_scope_errors = protocol < 4  # INVALID_REQUEST "missing scope: X"
         self.health_with_tick = True  # send a `health` event after every `tick`
         self.thinking_levels: tuple[str, ...] = THINKING_LEVELS
         self.model: ModelFn | None = None

@@ -190,6 +190,27 @@ async def test_setup_code_binds_to_first_device(gw: FakeGateway) -> None:
     await wait_closed(other)
 
 
+async def test_setup_code_with_pairing_and_expiry(gw: FakeGateway) -> None:
+    gw.require_pairing = True
+    code = gw.issue_setup_code()
+    token = json.loads(base64.urlsafe_b64decode(code + "=" * (-len(code) % 4)))["bootstrapToken"]
+    device = DeviceKey()
+    client = await RawClient.open(gw.url)
+    res = await client.connect(auth={"bootstrapToken": token}, device=device)
+    request_id = res["error"]["details"]["requestId"]
+    await wait_closed(client)
+    gw.approve(request_id)
+    client, hello = await _operator(gw, device, token=None, auth={"bootstrapToken": token})
+    assert hello["auth"]["method"] == "bootstrap-token" and hello["auth"]["deviceToken"]
+    await client.close()
+    expired = gw.issue_setup_code(ttl_ms=-1)
+    token = json.loads(base64.urlsafe_b64decode(expired + "=" * (-len(expired) % 4)))
+    client = await RawClient.open(gw.url)
+    res = await client.connect(auth={"bootstrapToken": token["bootstrapToken"]}, device=device)
+    assert res["error"]["details"]["code"] == "AUTH_BOOTSTRAP_TOKEN_INVALID"
+    await wait_closed(client)
+
+
 async def test_missing_scope_and_unknown_method(gw: FakeGateway) -> None:
     client, _ = await _operator(gw, scopes=["operator.read"])
     res = await client.request(
