@@ -216,7 +216,9 @@ def chat_send(gw: FakeGateway, conn: Conn, params: dict[str, Any]) -> Any:
     if existing is not None:
         return {"runId": run_id, "status": "in_flight" if existing.running else "ok"}
     session = gw.sessions.ensure(key)
-    gw.runs.start(session, params["message"], run_id)
+    run = gw.runs.start(session, params["message"], run_id)
+    if "tool-events" in conn.caps:
+        run.tool_recipients.append(conn)
     return {"runId": run_id, "status": "started"}
 
 

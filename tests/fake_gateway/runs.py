@@ -26,6 +26,7 @@ from .auth import now_ms
 from .sessions import MODEL_ID, MODEL_PROVIDER, Session
 
 if TYPE_CHECKING:
+    from .connection import Conn
     from .server import FakeGateway
 
 STATUS_PHASES = ("preparing_workspace", "preparing_context", "starting_model")
@@ -44,6 +45,8 @@ class RunScript:
     hang: after the pieces, never finish on its own (only ``chat.abort`` or stop ends it).
     silent: final without ``message`` (the model answered ``NO_REPLY``).
     usage: override the usage reported in the final and the history row.
+    tools: tool calls the agent makes (``agent`` events on stream ``tool``, sent only to the
+        connection that started the run and declared the ``tool-events`` cap, as 2026.9.6 does).
     """
 
     text: str | None = None
@@ -54,6 +57,24 @@ class RunScript:
     hang: bool = False
     silent: bool = False
     usage: dict[str, Any] | None = None
+    tools: list[ToolCall] = field(default_factory=list)
+
+
+@dataclass
+class ToolCall:
+    """One tool call of a run: ``start`` then ``result`` events before delta ``before_piece``.
+
+    ``before_piece`` past the last piece puts the call after all text (before the final).
+    ``duration`` is the time between the start and the result events.
+    """
+
+    name: str
+    args: dict[str, Any] = field(default_factory=dict)
+    result: Any = None
+    is_error: bool = False
+    before_piece: int = 0
+    duration: float = 0.0
+    call_id: str = field(default_factory=lambda: f"call_{uuid.uuid4().hex[:12]}")
 
 
 ModelFn = Callable[[str], "RunScript | str | None"]
@@ -79,6 +100,8 @@ class Run:
     state: str = "running"  # running | final | error | aborted
     error: str | None = None
     task: asyncio.Task[None] | None = None
+    # Connections that get this run's tool events (chat.send senders with cap tool-events).
+    tool_recipients: list[Conn] = field(default_factory=list)
     done: asyncio.Event = field(default_factory=asyncio.Event)
     listeners: list[asyncio.Queue[tuple[str, str]]] = field(default_factory=list)
 
@@ -181,6 +204,42 @@ class RunManager:
             session_key=run.session_key,
         )
 
+    def _tool_event(self, run: Run, data: dict[str, Any]) -> None:
+        # The gateway sends tool events only to the run's registered tool-event recipients.
+        run.seq += 1
+        payload = {
+            "runId": run.run_id,
+            "seq": run.seq,
+            "stream": "tool",
+            "ts": now_ms(),
+            "data": data,
+            "sessionKey": run.session_key,
+            "agentId": run.agent_id,
+        }
+        for conn in run.tool_recipients:
+            if conn in self.gw.conns and conn.may_receive("agent", run.session_key):
+                conn.event("agent", payload)
+
+    async def _tools(self, run: Run, calls: list[ToolCall]) -> None:
+        for call in calls:
+            self._tool_event(
+                run,
+                {"phase": "start", "name": call.name, "toolCallId": call.call_id, "args": call.args},
+            )
+            if call.duration:
+                await asyncio.sleep(call.duration)
+            self._tool_event(
+                run,
+                {
+                    "phase": "result",
+                    "name": call.name,
+                    "toolCallId": call.call_id,
+                    "meta": None,
+                    "isError": call.is_error,
+                    "result": call.result,
+                },
+            )
+
     def _chat(self, run: Run, state: str, **extra: Any) -> None:
         payload: dict[str, Any] = {
             "runId": run.run_id,
@@ -224,6 +283,7 @@ class RunManager:
         else:
             pieces = split_words(script.text if script.text is not None else f"ECHO: {run.message}")
         for index, piece in enumerate(pieces):
+            await self._tools(run, [c for c in script.tools if c.before_piece == index])
             if script.delay:
                 await asyncio.sleep(script.delay)
             if index % 2 == 1:
@@ -238,6 +298,7 @@ class RunManager:
             run.notify("delta", piece)
             if drop_after is not None and index + 1 == drop_after:
                 self.gw.drop_connections_for_fault()
+        await self._tools(run, [c for c in script.tools if c.before_piece >= len(pieces)])
         if script.hang:
             await asyncio.Event().wait()
         if script.error is not None:
