@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import (
     setup_test_component_platform,
 )
 
-from custom_components.openclaw.const import CONF_HOOKS_TOKEN, DOMAIN
+from custom_components.openclaw.const import CONF_DEVICE_TOKEN, CONF_HOOKS_TOKEN, CONF_TOKEN, DOMAIN
 
 try:  # HA's camera imports PyTurboJPEG (used only to scale JPEGs, which no test here does).
     import turbojpeg  # noqa: F401
@@ -376,6 +376,7 @@ async def test_camera_without_snapshot_sends_nothing(
         ("huge.png", PNG + bytes(5_000_001), "file_too_large"),
         ("missing.png", None, "file_unreadable"),
     ],
+    ids=["not_image", "content_mismatch", "too_large", "missing"],
 )
 async def test_refused_files_send_nothing(
     hass: HomeAssistant,
@@ -584,3 +585,31 @@ class TestWithHooksToken:
         assert result is not None
         assert fake_gateway.hook_requests[0]["sessionKey"] == MAIN
         assert fake_gateway.runs.runs[result["run_id"]].session_key == MAIN
+
+
+async def test_history_over_ws_for_a_paired_device(
+    hass: HomeAssistant, fake_gateway: FakeGateway, setup_integration: MockConfigEntry
+) -> None:
+    """Without the gateway token (setup-code pairing) history comes over WS, newest page only."""
+    assert setup_integration.data.get(CONF_DEVICE_TOKEN)
+    await hass.config_entries.async_unload(setup_integration.entry_id)
+    data = {k: v for k, v in setup_integration.data.items() if k != CONF_TOKEN}
+    hass.config_entries.async_update_entry(setup_integration, data=data)
+    assert await hass.config_entries.async_setup(setup_integration.entry_id)
+    await hass.async_block_till_done()
+    for i in range(3):
+        fake_gateway.add_message(MAIN, "user", f"m{i}")
+
+    result = await call(hass, "history", {"limit": 2})
+
+    assert result is not None
+    assert [m["text"] for m in result["messages"]] == ["m1", "m2"]
+    assert result["has_more"] is True
+    assert "next_cursor" not in result
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "history", {"cursor": "seq:2"})
+    assert err.value.translation_key == "history_cursor_unavailable"
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "history", {"session_key": "nobody"})
+    assert err.value.translation_key == "unknown_session"
+    assert not fake_gateway.stats.http_requests["GET /sessions/{key}/history"]
