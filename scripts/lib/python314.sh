@@ -235,6 +235,13 @@ py314_env_args() {
   printf '%s\0' "${env[@]}"
 }
 
+# Raises `lo` in a new network namespace where iproute2's `ip` is missing (SIOCGIFFLAGS,
+# SIOCSIFFLAGS with IFF_UP).
+PY314_LO_UP='import fcntl, socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+flags = struct.unpack("16sH", fcntl.ioctl(s, 0x8913, struct.pack("16sH", b"lo", 0)))[1]
+fcntl.ioctl(s, 0x8914, struct.pack("16sH", b"lo", flags | 1))'
+
 # py314_run [--host-net] CMD [ARGS...]: run CMD with cwd = repo, venv on PATH. Without
 # --host-net it runs in a fresh network namespace where only loopback exists; a PID namespace
 # makes sure nothing it started (a gateway, a server) outlives it.
@@ -243,24 +250,30 @@ py314_run() {
   if [ "${1:-}" = --host-net ]; then hostnet=1; shift; fi
   local -a env
   mapfile -d '' env < <(py314_env_args)
-  local -a ns=(--mount --pid --fork --kill-child)
+  local -a ns=(--pid --fork --kill-child)
   [ "$hostnet" = 1 ] || ns+=(--net)
 
   # The namespace's PID 1 is a bash that stays (no exec) so orphans get reaped.
   if [ "$PY314_MODE" = native ]; then
-    if [ "$(id -u)" = 0 ] && unshare "${ns[@]}" --mount-proc true 2>/dev/null; then
-      unshare "${ns[@]}" --mount-proc bash -c '
-        if [ "$1" = 0 ]; then ip link set lo up; fi
-        shift; cd "$1"; shift
-        rc=0; env -i "$@" || rc=$?; exit "$rc"' py314-native "$hostnet" "$PY314_REPO" "${env[@]}" "$@"
+    # No mount namespace here: nothing is mounted, and one fails where / is no mount point.
+    [ "$(id -u)" = 0 ] || ns+=(--map-root-user)  # needs unprivileged user namespaces
+    if unshare "${ns[@]}" true 2>/dev/null; then
+      unshare "${ns[@]}" bash -euc '
+        if [ "$1" = 0 ]; then
+          if command -v ip >/dev/null 2>&1; then ip link set lo up; else "$2" -c "$3"; fi
+        fi
+        shift 3; cd "$1"; shift
+        rc=0; env -i "$@" || rc=$?; exit "$rc"' py314-native "$hostnet" "$PY314_PY" "$PY314_LO_UP" \
+        "$PY314_REPO" "${env[@]}" "$@"
     else
+      py314_log "note: cannot create namespaces here; running with the host's network"
       (cd "$PY314_REPO" && exec env -i "${env[@]}" "$@")
     fi
     return
   fi
 
-  unshare "${ns[@]}" bash -euc '
-    root="$1" repo="$2" cache="$3" hostnet="$4"; shift 4
+  unshare --mount "${ns[@]}" bash -euc '
+    root="$1" repo="$2" cache="$3" hostnet="$4" lo_up="$5"; shift 5
     mount -t proc proc "$root/proc"
     mount --rbind /dev "$root/dev"
     mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"   # first: the repo may live under /tmp
@@ -271,18 +284,14 @@ py314_run() {
     if [ "$hostnet" = 0 ]; then
       if command -v ip >/dev/null 2>&1; then
         ip link set lo up
-      else  # no iproute2 on the host: raise lo with an ioctl from the root'"'"'s Python
-        chroot "$root" /usr/bin/python3.14 -c "
-import fcntl, socket, struct
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-req = struct.pack(\"16sH\", b\"lo\", 0)
-flags = struct.unpack(\"16sH\", fcntl.ioctl(s, 0x8913, req))[1]
-fcntl.ioctl(s, 0x8914, struct.pack(\"16sH\", b\"lo\", flags | 1))"
+      else
+        chroot "$root" /usr/bin/python3.14 -c "$lo_up"
       fi
     fi
     rc=0
     chroot "$root" /bin/bash -c "cd \"\$1\" && shift && exec /usr/bin/env -i \"\$@\"" \
       py314-chroot "$repo" "$@" || rc=$?
     exit "$rc"
-  ' py314-sandbox "$PY314_ROOT" "$PY314_REPO" "$PY314_CACHE" "$hostnet" "${env[@]}" "$@"
+  ' py314-sandbox "$PY314_ROOT" "$PY314_REPO" "$PY314_CACHE" "$hostnet" "$PY314_LO_UP" \
+    "${env[@]}" "$@"
 }
