@@ -325,17 +325,21 @@ async def test_password_auth(session: aiohttp.ClientSession, socket_enabled: Non
 
 
 async def test_request_timeout(fake_gateway: FakeGateway, client: GatewayHttpClient) -> None:
-    fake_gateway.script_reply(start_delay=2.0)
+    fake_gateway.script_reply(start_delay=0.6)
     with pytest.raises(RequestTimeoutError):
         await client.chat_completions(
-            [{"role": "user", "content": "x"}], stream=False, request_timeout=0.3
+            [{"role": "user", "content": "x"}], stream=False, request_timeout=0.2
         )
-    fake_gateway.script_reply(chunks=["a", "b"], delay=2.0)
+    fake_gateway.script_reply(chunks=["a", "b"], delay=0.6)
     with pytest.raises(RequestTimeoutError):
         async for _ in client.chat_completions(
-            [{"role": "user", "content": "x"}], stream=True, idle_timeout=0.3
+            [{"role": "user", "content": "x"}], stream=True, idle_timeout=0.2
         ):
             pass
+    # Let the fake's handlers see their runs end, so no server task outlives the test.
+    for run in list(fake_gateway.runs.runs.values()):
+        await asyncio.wait_for(run.done.wait(), 5)
+    await asyncio.sleep(0.1)
 
 
 async def test_unreachable_gateway(session: aiohttp.ClientSession, socket_enabled: None) -> None:
@@ -440,20 +444,24 @@ async def test_iter_session_history_walks_back_to_the_start(
 async def test_iter_session_history_memory_is_bounded_by_the_page(
     fake_gateway: FakeGateway, client: GatewayHttpClient
 ) -> None:
-    seed(fake_gateway, MAIN, 8000, size=1000)  # about 8 MB of text in the transcript
+    seed(fake_gateway, MAIN, 2000, size=4000)  # about 8 MB of text in the transcript
     count = 0
+    loop = asyncio.get_running_loop()
+    debug = loop.get_debug()
+    loop.set_debug(False)  # debug mode records a stack per callback: noise, and slow to trace
     tracemalloc.start()
     try:
         tracemalloc.reset_peak()
         base, _ = tracemalloc.get_traced_memory()
-        async for page in client.iter_session_history(MAIN, page_size=100):
+        async for page in client.iter_session_history(MAIN, page_size=50):
             count += len(page.messages)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert count == 8000
-    # One page is ~100 KB of text (measured peak ~1.2 MB with the fake's side of each
-    # request); holding every page would take more than the 8 MB transcript itself.
+        loop.set_debug(debug)
+    assert count == 2000
+    # One page is ~200 KB of text (measured peak ~1.75 MB, the fake's side of each request
+    # included); holding every page would take more than the 8 MB transcript itself.
     assert peak - base < 3_000_000
 
 
