@@ -61,13 +61,20 @@ async def test_bad_arguments_are_refused_before_any_request() -> None:
             GatewayHttpClient(session, "http://127.0.0.1:9", token="t", hooks_path="/")
 
 
-async def test_repr_hides_credentials() -> None:
+async def test_repr_hides_credentials_and_base_url_is_normalised() -> None:
     async with aiohttp.ClientSession() as session:
         client = GatewayHttpClient(
             session, "http://127.0.0.1:9/", token="gw-secret", hooks_token="hook-secret"
         )
-    assert "secret" not in repr(client)
-    assert client.base_url == "http://127.0.0.1:9"
+        assert "secret" not in repr(client)
+        assert client.base_url == "http://127.0.0.1:9"
+        for url, base in [
+            ("ws://127.0.0.1:18789", "http://127.0.0.1:18789"),
+            ("wss://user:pw@gw.example.test/proxy/?token=x", "https://gw.example.test/proxy"),
+        ]:
+            assert GatewayHttpClient(session, url, token="t").base_url == base
+        with pytest.raises(ValueError, match="not a gateway URL"):
+            GatewayHttpClient(session, "ftp://host", token="t")
 
 
 def test_history_page_parsing() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Callable
+import json
 from pathlib import Path
 import sys
 import types
@@ -16,6 +17,7 @@ from pytest_homeassistant_custom_component.common import (
     setup_test_component_platform,
 )
 
+from custom_components.openclaw import services
 from custom_components.openclaw.const import CONF_DEVICE_TOKEN, CONF_HOOKS_TOKEN, CONF_TOKEN, DOMAIN
 
 try:  # HA's camera imports PyTurboJPEG (used only to scale JPEGs, which no test here does).
@@ -27,6 +29,7 @@ except ImportError:
 from homeassistant.components.camera import Camera
 from homeassistant.core import HomeAssistant, ServiceResponse
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers.service import async_get_all_descriptions
 from homeassistant.setup import async_setup_component
 
 from tests.fake_gateway import FakeGateway
@@ -613,3 +616,44 @@ async def test_history_over_ws_for_a_paired_device(
         await call(hass, "history", {"session_key": "nobody"})
     assert err.value.translation_key == "unknown_session"
     assert not fake_gateway.stats.http_requests["GET /sessions/{key}/history"]
+
+
+# -- descriptions ----------------------------------------------------------------------------
+
+
+async def test_every_field_is_described_translated_and_validated(hass: HomeAssistant) -> None:
+    """services.yaml parses (selectors valid), matches the schemas, and has strings and icons."""
+    descriptions = (await async_get_all_descriptions(hass))[DOMAIN]
+    root = Path(services.__file__).parent
+    strings = json.loads((root / "strings.json").read_text())
+    icons = json.loads((root / "icons.json").read_text())["services"]
+    schemas = {
+        "send": services.SEND_SCHEMA,
+        "abort": services.ABORT_SCHEMA,
+        "wake": services.WAKE_SCHEMA,
+        "run_agent": services.RUN_AGENT_SCHEMA,
+        "history": services.HISTORY_SCHEMA,
+        "list_sessions": services.LIST_SESSIONS_SCHEMA,
+        "preview": services.PREVIEW_SCHEMA,
+    }
+    assert set(descriptions) == set(schemas) == set(icons)
+    for name, description in descriptions.items():
+        fields: dict[str, Any] = {}
+        sections = set()
+        for key, value in description["fields"].items():
+            if "fields" in value:
+                sections.add(key)
+                fields.update(value["fields"])
+            else:
+                fields[key] = value
+        assert set(fields) == {str(key) for key in schemas[name].schema}, name
+        text = strings["services"][name]
+        assert text["name"] and text["description"]
+        assert set(text["fields"]) == set(fields), name
+        assert all(f["name"] and f["description"] for f in text["fields"].values())
+        assert set(text.get("sections", {})) == sections == set(icons[name].get("sections", {}))
+        for field in fields.values():
+            select = field["selector"].get("select") or {}
+            if "translation_key" in select:
+                options = strings["selector"][select["translation_key"]]["options"]
+                assert set(select["options"]) == set(options)

@@ -28,8 +28,10 @@ from .errors import (
     NotFoundError,
     ProtocolError,
     RequestTimeoutError,
+    SetupCodeError,
 )
 from .history import MAX_HISTORY_LIMIT, HistoryMessageEvent, HistoryPage, HistoryStreamEvent
+from .setup_code import http_base_url
 from .sse import SSEEvent, iter_sse_response
 
 _LOGGER = logging.getLogger(__name__)
@@ -162,6 +164,8 @@ def response_text(response: Mapping[str, Any]) -> str:
 class GatewayHttpClient:
     """HTTP endpoints on the gateway port, over a caller-owned ``aiohttp.ClientSession``.
 
+    ``base_url`` is ``http(s)://host:port[/prefix]`` or the gateway's ``ws(s)://`` URL.
+
     ``token`` (or ``password``) authenticates ``/v1/*`` and ``/sessions/*``; ``hooks_token``
     authenticates ``/hooks/*`` (a separate secret in the gateway config).
     """
@@ -177,7 +181,11 @@ class GatewayHttpClient:
         hooks_path: str = "/hooks",
     ) -> None:
         self._session = session
-        self._base = base_url.rstrip("/")
+        try:
+            # Accepts the gateway's ws(s):// URL too; drops user info, query and fragment.
+            self._base = http_base_url(base_url)
+        except SetupCodeError as err:
+            raise ValueError("not a gateway URL (http, https, ws or wss with a host)") from err
         self._bearer = token or password or None
         self._hooks_token = hooks_token or None
         self._hooks_path = "/" + hooks_path.strip("/")
