@@ -67,8 +67,8 @@ Counters (``gw.stats``, a ``Stats``): tcp_accepted, connect_attempts, hello_ok,
   chat_sends (params list) + last_chat_send, runs_started, last_connect.
 
 ``Splitter(target=(host, port))`` alone is a reusable fault proxy (pause/resume/cut_all/
-stop/start), e.g. in front of the real gateway. ``raw_client.RawClient``/``DeviceKey`` are
-an independent signing client for self-checks.
+stop/start), e.g. in front of the real gateway. ``raw_client`` (``RawClient``, ``DeviceKey``,
+``open_operator``, ``wait_closed``) is an independent websockets + cryptography signing client.
 """
 
 from .faults import Faults, Stats

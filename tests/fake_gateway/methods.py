@@ -157,7 +157,7 @@ def sessions_patch(gw: FakeGateway, conn: Conn, params: dict[str, Any]) -> Any:
             session.settings[name] = value
     session.updated_at = now_ms()
     gw.emit_sessions_changed(session, "patch")
-    return {"ok": True, "key": key, "entry": session.row()}
+    return {"ok": True, "path": "(fake)", "key": key, "entry": session.row()}
 
 
 def sessions_reset(gw: FakeGateway, conn: Conn, params: dict[str, Any]) -> Any:
@@ -172,7 +172,7 @@ def sessions_reset(gw: FakeGateway, conn: Conn, params: dict[str, Any]) -> Any:
     session.input_tokens = session.output_tokens = 0
     session.updated_at = now_ms()
     gw.emit_sessions_changed(session, params.get("reason", "reset"))
-    return {"ok": True, "key": key, "entry": session.row()}
+    return {"ok": True, "path": "(fake)", "key": key, "entry": session.row()}
 
 
 def sessions_delete(gw: FakeGateway, conn: Conn, params: dict[str, Any]) -> Any:

@@ -224,7 +224,12 @@ class RunManager:
         for call in calls:
             self._tool_event(
                 run,
-                {"phase": "start", "name": call.name, "toolCallId": call.call_id, "args": call.args},
+                {
+                    "phase": "start",
+                    "name": call.name,
+                    "toolCallId": call.call_id,
+                    "args": call.args,
+                },
             )
             if call.duration:
                 await asyncio.sleep(call.duration)
