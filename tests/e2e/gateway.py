@@ -259,6 +259,7 @@ class Gateway:
         self.timings = Timings()
         self._proc: subprocess.Popen[bytes] | None = None
         self._tmp_before = frozenset(_tmp_leftovers())
+        self._admin_device: Any = None  # raw_client.Device, made on first use
         for sub in ("state", "home", "workspace", "logs"):
             (run_dir / sub).mkdir(parents=True, exist_ok=True)
         self.config = self._initial_config(auto_approve_local)
@@ -608,18 +609,65 @@ class Gateway:
             "gateway", "call", method, "--params", json.dumps(dict(params or {}))
         )
 
-    async def config_patch(self, patch: Mapping[str, Any], settle: float = 2.0) -> Any:
-        """Patch the running config over RPC (``config.get`` hash, then ``config.patch``).
+    async def rpc(self, method: str, params: Mapping[str, Any] | None = None) -> Any:
+        """One admin RPC over a short-lived raw WS connection (~0.1 s; the CLI takes 1-6 s).
 
-        The file copy in ``self.config`` is updated too, so a restart keeps the change.
-        ``settle`` waits for the hot reload (~1.5 s measured).
+        Connects as ``gateway-client``/``backend`` with the shared token and a device, which
+        loopback never asks to pair (whatever ``autoApproveLocal`` says).
         """
-        current = await self.call("config.get")
-        result = await self.call(
+        from . import raw_client
+
+        if self._admin_device is None:
+            self._admin_device = raw_client.Device()
+        conn = await raw_client.connect(
+            self.ws_url,
+            token=self.token,
+            device=self._admin_device,
+            client_id="gateway-client",
+            client_mode="backend",
+        )
+        try:
+            return await conn.request(method, dict(params or {}))
+        finally:
+            await conn.close()
+
+    def log_size(self) -> int:
+        try:
+            return self.log_path.stat().st_size
+        except OSError:
+            return 0
+
+    async def wait_log(self, needle: str, since: int, timeout: float = 10.0) -> bool:
+        """Wait until the gateway logs ``needle`` after byte offset ``since``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._log_contains(needle, since):
+                return True
+            await asyncio.sleep(0.1)
+        return False
+
+    def _log_contains(self, needle: str, since: int) -> bool:
+        with open(self.log_path, "rb") as log:  # a local file: reading it is quick
+            log.seek(since)
+            return needle.encode() in log.read()
+
+    async def config_patch(self, patch: Mapping[str, Any]) -> Any:
+        """Patch the running config (``config.get`` for the hash, then ``config.patch``) and
+        wait until the gateway logs the hot reload. ``self.config`` is updated too.
+
+        Measured: the reload is applied before ``config.patch`` answers (the reference
+        suggests waiting ~1.5 s; the log line makes that wait exact).
+        """
+        since = self.log_size()
+        current = await self.rpc("config.get")
+        result = await self.rpc(
             "config.patch", {"raw": json.dumps(patch), "baseHash": current["hash"]}
         )
         merge_patch(self.config, patch)
-        await asyncio.sleep(settle)
+        if not result.get("sentinel", {}).get("payload", {}).get("stats", {}).get(
+            "requiresRestart"
+        ) and not await self.wait_log("config hot reload applied", since):
+            raise GatewayError("config.patch: no hot reload logged:\n" + self.log_tail())
         return result
 
     async def set_auto_approve_local(self, enabled: bool) -> None:
