@@ -36,7 +36,10 @@ Attributes you may set at any time:
 Scripting runs (default reply ``"ECHO: <message>"``, one delta per word)::
 
     gw.script_reply(text=None, chunks=None, delay=0.0, error=None, hang=False, *,
-                    silent=False, start_delay=0.0, usage=None, count=1) -> RunScript
+                    silent=False, start_delay=0.0, usage=None, tools=None, count=1) -> RunScript
+    tools: [ToolCall(name, args={}, result=None, is_error=False, before_piece=0, duration=0.0)]
+    -> ``agent`` stream ``tool`` start/result events, only to the chat.send sender that
+    declared cap ``tool-events``.
 
 Data and pairing controls:
   gw.add_sessions(n, agent="main", prefix="fake") -> keys; gw.add_message(key, role, text)
@@ -72,8 +75,8 @@ stop/start), e.g. in front of the real gateway. ``raw_client`` (``RawClient``, `
 """
 
 from .faults import Faults, Stats
-from .runs import RunScript
+from .runs import RunScript, ToolCall
 from .server import FakeGateway
 from .splitter import Splitter
 
-__all__ = ["FakeGateway", "Faults", "RunScript", "Splitter", "Stats"]
+__all__ = ["FakeGateway", "Faults", "RunScript", "Splitter", "Stats", "ToolCall"]

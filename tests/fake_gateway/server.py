@@ -19,7 +19,7 @@ from .connection import Conn
 from .faults import Faults, Stats
 from .handshake import handle_connect
 from .methods import METHODS, THINKING_LEVELS, dispatch
-from .runs import ModelFn, RunManager, RunScript
+from .runs import ModelFn, RunManager, RunScript, ToolCall
 from .schema import REQUEST_FRAME, validate
 from .sessions import Session, SessionStore
 from .splitter import Splitter, is_websocket_upgrade
@@ -463,10 +463,13 @@ class FakeGateway:
         silent: bool = False,
         start_delay: float = 0.0,
         usage: dict[str, Any] | None = None,
+        tools: list[ToolCall] | None = None,
         count: int = 1,
     ) -> RunScript:
         """Queue what the next ``count`` run(s) do; see ``RunScript``."""
-        script = RunScript(text, chunks, delay, start_delay, error, hang, silent, usage)
+        script = RunScript(
+            text, chunks, delay, start_delay, error, hang, silent, usage, list(tools or [])
+        )
         self.runs.scripts.extend([script] * count)
         return script
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.fake_gateway import FakeGateway
+from tests.fake_gateway import FakeGateway, ToolCall
 from tests.fake_gateway.raw_client import DeviceKey, RawClient, open_operator, wait_closed
 
 TOKEN = "gw-token"
@@ -188,3 +188,17 @@ async def test_protocol_3_release_emulation(socket_enabled: None) -> None:
         ]
         assert deltas and all("deltaText" not in d for d in deltas)
         await client.close()
+
+
+async def test_tool_events_only_for_the_sender_with_the_cap(gw: FakeGateway) -> None:
+    gw.script_reply(chunks=["a", " b"], tools=[ToolCall("read", {"path": "x"}, result="ok")])
+    sender, _ = await open_operator(gw.url, caps=["tool-events"])
+    other, _ = await open_operator(gw.url, caps=["tool-events"])
+    await sender.request("chat.send", _send("main", "r8"))
+    await sender.next_event("chat", state="final")
+    await other.next_event("chat", state="final")
+    tools = [e["payload"]["data"] for e in sender.events if e["payload"].get("stream") == "tool"]
+    assert [t["phase"] for t in tools] == ["start", "result"] and tools[0]["name"] == "read"
+    assert not [e for e in other.events if e["payload"].get("stream") == "tool"]
+    await sender.close()
+    await other.close()
