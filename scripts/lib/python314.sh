@@ -93,6 +93,7 @@ py314_make_root() {
   command -v debootstrap >/dev/null 2>&1 || py314_apt_install debootstrap
   local script=/usr/share/debootstrap/scripts/sid  # forky/sid use sid's script
   local suite tmp
+  rm -rf "$PY314_ROOT".tmp.*  # left by a killed run (we hold the lock)
   for suite in forky sid; do
     tmp="$PY314_ROOT.tmp.$$"
     rm -rf "$tmp"
@@ -197,12 +198,11 @@ py314_ensure() {
     if ! py314_venv_ok; then
       py314_make_venv_chroot
       echo "$PY314_KEY" >"$PY314_VENV_HOST/.openclaw-venv-complete"
-      # Old venvs (other requirement sets) only take space.
+      # Keep the 3 newest venvs: another run may still be using an older one.
       local d
-      for d in "$PY314_ROOT"/opt/venvs/*; do
-        [ "$d" = "$PY314_VENV_HOST" ] || rm -rf "$d"
+      ls -1dt "$PY314_ROOT"/opt/venvs/*/ | tail -n +4 | while IFS= read -r d; do
+        rm -rf "$d" "$PY314_ROOT/opt/reqs/$(basename "$d").txt"
       done
-      find "$PY314_ROOT/opt/reqs" -type f ! -name "$PY314_KEY.txt" -delete
     fi
   else
     if ! py314_venv_ok; then
