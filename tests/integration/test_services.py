@@ -223,6 +223,21 @@ async def test_send_survives_a_drop_before_the_ack(
     assert result["status"] == "final"
 
 
+async def test_reply_survives_a_drop_during_the_run(
+    hass: HomeAssistant, fake_gateway: FakeGateway
+) -> None:
+    """The connection drops mid-run: the final is recovered after reconnecting, once."""
+    fake_gateway.script_reply(chunks=["one", " two", " three"], delay=0.2)
+    fake_gateway.faults.drop_after_deltas = 1
+
+    result = await call(hass, "send", {"message": "count", "wait_for_reply": True})
+
+    assert result is not None
+    assert (result["status"], result["text"]) == ("final", "one two three")
+    assert len(fake_gateway.stats.chat_sends) == 1
+    assert fake_gateway.stats.runs_started == 1
+
+
 async def test_script_retry_with_the_same_idempotency_key(
     hass: HomeAssistant, fake_gateway: FakeGateway
 ) -> None:
