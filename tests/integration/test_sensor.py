@@ -11,7 +11,7 @@ from unittest.mock import PropertyMock, patch
 from homeassistant.components.recorder import Recorder
 from homeassistant.components.recorder.history import get_significant_states
 from homeassistant.const import STATE_UNKNOWN, Platform
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
@@ -88,6 +88,7 @@ async def wait_for(hass: HomeAssistant, check: Callable[[], bool], timeout: floa
 def record_states(hass: HomeAssistant, entity_id: str) -> list[str]:
     seen: list[str] = []
 
+    @callback
     def on_change(event: Event[EventStateChangedData]) -> None:
         if (new := event.data["new_state"]) is not None:
             seen.append(new.state)
