@@ -1,0 +1,117 @@
+"""The connection binary sensor, and every entity's availability, against the fake gateway."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from unittest.mock import patch
+
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.event import async_track_state_change_event
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.openclaw.const import DOMAIN
+from tests.fake_gateway import FakeGateway
+
+CONNECTION = "binary_sensor.openclaw_127_0_0_1_connection"
+
+
+@pytest.fixture
+def mock_config_entry(mock_config_entry: MockConfigEntry) -> MockConfigEntry:
+    """The shared entry with a fixed id, so unique ids in snapshots are stable."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        entry_id="01JZOPENCLAWENTRY000000000",
+        title=mock_config_entry.title,
+        unique_id=mock_config_entry.unique_id,
+        data=dict(mock_config_entry.data),
+        options=dict(mock_config_entry.options),
+    )
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+async def wait_for(hass: HomeAssistant, check: Callable[[], bool], timeout: float = 5) -> None:
+    """Let the fake and HA exchange frames until ``check()`` holds."""
+    async with asyncio.timeout(timeout):
+        while True:
+            await hass.async_block_till_done()
+            if check():
+                return
+            await asyncio.sleep(0.01)
+
+
+def other_entities(hass: HomeAssistant, entry: MockConfigEntry) -> list[str]:
+    registry = er.async_get(hass)
+    return [
+        e.entity_id
+        for e in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if e.entity_id != CONNECTION and e.disabled_by is None
+    ]
+
+
+async def test_snapshot(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    with patch("custom_components.openclaw.PLATFORMS", [Platform.BINARY_SENSOR]):
+        mock_config_entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+async def test_offline_gateway_turns_off_and_entities_go_unavailable(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, fake_gateway: FakeGateway
+) -> None:
+    others = other_entities(hass, setup_integration)
+    assert len(others) >= 8
+    assert hass.states.get(CONNECTION).state == STATE_ON
+    assert all(hass.states.get(e).state != STATE_UNAVAILABLE for e in others)
+
+    await fake_gateway.go_offline()
+    await wait_for(hass, lambda: hass.states.get(CONNECTION).state == STATE_OFF)
+    # The connection sensor stays available to say "off"; everything else is unavailable.
+    assert [e for e in others if hass.states.get(e).state != STATE_UNAVAILABLE] == []
+
+    await fake_gateway.go_online()
+    # The client retries after ~1 s (backoff with jitter), then twice that.
+    await wait_for(hass, lambda: hass.states.get(CONNECTION).state == STATE_ON, timeout=10)
+    assert [e for e in others if hass.states.get(e).state == STATE_UNAVAILABLE] == []
+    assert hass.states.get("sensor.agent_main_main_run_state").state == "idle"
+
+
+async def test_dropped_connection_recovers(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, fake_gateway: FakeGateway
+) -> None:
+    seen: list[str] = []
+
+    @callback
+    def on_change(event: Event[EventStateChangedData]) -> None:
+        if (new := event.data["new_state"]) is not None:
+            seen.append(new.state)
+
+    async_track_state_change_event(hass, [CONNECTION], on_change)
+    await fake_gateway.drop_all(1012, "service restart")
+    await wait_for(hass, lambda: seen[-1:] == [STATE_ON], timeout=10)
+    assert seen == [STATE_OFF, STATE_ON]
+    assert fake_gateway.stats.hello_ok == 2
+
+
+async def test_unavailable_after_unload(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    assert await hass.config_entries.async_unload(setup_integration.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(CONNECTION).state == STATE_UNAVAILABLE
