@@ -1,0 +1,113 @@
+"""The abort button against the fake gateway (``chat.abort``)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from unittest.mock import patch
+
+from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
+from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.openclaw.const import DOMAIN
+from tests.fake_gateway import FakeGateway
+
+MAIN = "agent:main:main"
+ABORT = "button.agent_main_main_abort_run"
+RUN_STATE = "sensor.agent_main_main_run_state"
+
+
+@pytest.fixture
+def mock_config_entry(mock_config_entry: MockConfigEntry) -> MockConfigEntry:
+    """The shared entry with a fixed id, so unique ids in snapshots are stable."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        entry_id="01JZOPENCLAWENTRY000000000",
+        title=mock_config_entry.title,
+        unique_id=mock_config_entry.unique_id,
+        data=dict(mock_config_entry.data),
+        options=dict(mock_config_entry.options),
+    )
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+async def wait_for(hass: HomeAssistant, check: Callable[[], bool], timeout: float = 5) -> None:
+    """Let the fake and HA exchange frames until ``check()`` holds."""
+    async with asyncio.timeout(timeout):
+        while True:
+            await hass.async_block_till_done()
+            if check():
+                return
+            await asyncio.sleep(0.01)
+
+
+async def press(hass: HomeAssistant) -> None:
+    await hass.services.async_call(
+        BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: ABORT}, blocking=True
+    )
+
+
+async def test_snapshot(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    with patch("custom_components.openclaw.PLATFORMS", [Platform.BUTTON]):
+        mock_config_entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+async def test_abort_stops_a_slow_run(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, fake_gateway: FakeGateway
+) -> None:
+    fake_gateway.script_reply(chunks=["Once", " upon", " a", " time", "…"] * 20, delay=0.2)
+    client = setup_integration.runtime_data.client
+    handle = await client.chat_send(MAIN, "tell me a long story")
+    await wait_for(hass, lambda: hass.states.get(RUN_STATE).state == "running")
+
+    await press(hass)
+
+    result = await handle.result(5)
+    assert result.state == "aborted"
+    assert fake_gateway.runs.runs[handle.run_id].state == "aborted"
+    await wait_for(hass, lambda: hass.states.get(RUN_STATE).state == "aborted")
+    assert fake_gateway.stats.requests["chat.abort"] == 1
+
+
+async def test_abort_with_nothing_running_is_fine(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, fake_gateway: FakeGateway
+) -> None:
+    await press(hass)
+
+    assert fake_gateway.stats.requests["chat.abort"] == 1
+    assert hass.states.get(RUN_STATE).state == "idle"
+
+
+async def test_unavailable_while_disconnected(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, fake_gateway: FakeGateway
+) -> None:
+    await fake_gateway.go_offline()
+    await wait_for(hass, lambda: hass.states.get(ABORT).state == STATE_UNAVAILABLE)
+    await fake_gateway.go_online()
+    await wait_for(hass, lambda: hass.states.get(ABORT).state != STATE_UNAVAILABLE, timeout=10)
+
+    fake_gateway.script_reply(chunks=["x"], hang=True)
+    client = setup_integration.runtime_data.client
+    handle = await client.chat_send(MAIN, "again")
+    await wait_for(hass, lambda: hass.states.get(RUN_STATE).state == "running")
+    await press(hass)
+    assert (await handle.result(5)).state == "aborted"
