@@ -325,7 +325,11 @@ class GatewayClient:
                 continue
             self.reconnects += 1
             await self._after_reconnect()
-            return
+            if self.connected:
+                return
+            # It dropped again while we restored subscriptions: this task must go on, since
+            # the close callback saw it running and started no other.
+            delays = iter(backoff_delays(*self._backoff))
 
     async def _after_reconnect(self) -> None:
         for key in list(self._message_listeners):
