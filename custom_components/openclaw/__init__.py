@@ -15,8 +15,10 @@ from .entity import gateway_device_info
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [
+    Platform.AI_TASK,
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
+    Platform.CONVERSATION,
     Platform.EVENT,
     Platform.SELECT,
     Platform.SENSOR,
@@ -66,6 +68,8 @@ def _remove_stale_devices(
     wanted = {(DOMAIN, entry.entry_id)} | {
         (DOMAIN, f"{entry.entry_id}_{key}") for key in coordinator.sessions
     }
+    # Agent devices of subentries (Assist / AI task) go with their subentry.
+    wanted |= {(DOMAIN, subentry_id) for subentry_id in entry.subentries}
     registry = dr.async_get(hass)
     for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
         if not device.identifiers & wanted:
@@ -80,6 +84,7 @@ async def async_remove_config_entry_device(
     exposed = {(DOMAIN, entry.entry_id)} | {
         (DOMAIN, f"{entry.entry_id}_{key}") for key in coordinator.sessions
     }
+    exposed |= {(DOMAIN, subentry_id) for subentry_id in entry.subentries}
     return not device.identifiers & exposed
 
 

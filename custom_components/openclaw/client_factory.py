@@ -59,6 +59,8 @@ def create_client(
         device_token=data.get(CONF_DEVICE_TOKEN),
         bootstrap_token=bootstrap_token,
         scopes=SCOPES,
+        # Tool activity of our own runs (agent events, stream "tool") for the Assist chat log.
+        caps=("tool-events",),
         client_info=client_info(),
         ssl=ssl_option(data),
         on_device_token=on_device_token,
