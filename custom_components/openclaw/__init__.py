@@ -13,6 +13,7 @@ from .const import DOMAIN
 from .coordinator import OpenClawConfigEntry, OpenClawCoordinator, OpenClawRuntimeData
 from .entity import gateway_device_info
 from .services import async_setup_services
+from .transport import async_remove_transport_issue, async_update_transport_issue
 
 PLATFORMS: list[Platform] = [
     Platform.AI_TASK,
@@ -36,6 +37,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: OpenClawConfigEntry) -> bool:
     """Connect to the gateway and set up the entities."""
+    async_update_transport_issue(hass, entry)
     session = async_get_clientsession(hass)
     coordinator: OpenClawCoordinator | None = None
 
@@ -98,3 +100,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: OpenClawConfigEntry) ->
     if unloaded:
         await entry.runtime_data.coordinator.async_stop()
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: OpenClawConfigEntry) -> None:
+    """Forget the entry's repair issues."""
+    async_remove_transport_issue(hass, entry.entry_id)

@@ -1,8 +1,7 @@
-"""Repairs: a plain ws:// connection to a gateway on another host.
+"""Repair flows: move an entry that uses plain ws:// to another host onto wss://.
 
-Such a connection is unencrypted (tokens and replies cross the network in clear text) and the
-gateway treats a non-loopback client without TLS as less trusted. The fix flow moves the entry
-to the gateway's wss:// address, keeping the device pairing.
+The issue itself is raised and cleared in ``transport.py`` (at every setup); the fix flow tests
+the new address with the entry's device and credentials, then moves the entry there.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from urllib.parse import urlsplit
 from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow, RepairsFlowResult
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
 import probatio as vol
 
@@ -30,44 +28,7 @@ from .const import (
     DOMAIN,
 )
 from .pairing import GatewayLogin, LoginError
-
-ISSUE_INSECURE_TRANSPORT = "insecure_transport"
-
-
-def is_insecure_remote(url: str) -> bool:
-    """Plain ws:// to anything but this host's loopback."""
-    parts = urlsplit(url)
-    return parts.scheme.lower() == "ws" and not pairing.is_loopback_host(parts.hostname or "")
-
-
-def insecure_transport_issue_id(entry_id: str) -> str:
-    return f"{ISSUE_INSECURE_TRANSPORT}_{entry_id}"
-
-
-@callback
-def async_update_transport_issue(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    """Raise the issue while the entry uses ws:// to another host; clear it otherwise."""
-    issue_id = insecure_transport_issue_id(entry.entry_id)
-    url = entry.data[CONF_URL]
-    if not is_insecure_remote(url):
-        ir.async_delete_issue(hass, DOMAIN, issue_id)
-        return
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        issue_id,
-        is_fixable=True,
-        is_persistent=False,
-        severity=ir.IssueSeverity.WARNING,
-        translation_key=ISSUE_INSECURE_TRANSPORT,
-        translation_placeholders={"title": entry.title, "url": url},
-        data={"entry_id": entry.entry_id},
-    )
-
-
-@callback
-def async_remove_transport_issue(hass: HomeAssistant, entry_id: str) -> None:
-    ir.async_delete_issue(hass, DOMAIN, insecure_transport_issue_id(entry_id))
+from .transport import ISSUE_INSECURE_TRANSPORT
 
 
 async def async_create_fix_flow(
@@ -87,6 +48,13 @@ class InsecureTransportRepairFlow(RepairsFlow):
         self.entry = entry
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
+        # The first step receives {"issue_id": ...} from the repairs manager, not a form.
+        return await self.async_step_address()
+
+    async def async_step_address(
+        self, user_input: dict[str, Any] | None = None
+    ) -> RepairsFlowResult:
+        """The gateway's wss:// address (and the pin of a self-signed certificate)."""
         entry = self.entry
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -131,7 +99,7 @@ class InsecureTransportRepairFlow(RepairsFlow):
             }
         )
         return self.async_show_form(
-            step_id="init",
+            step_id="address",
             data_schema=self.add_suggested_values_to_schema(schema, suggested),
             errors=errors,
             description_placeholders={"title": entry.title, "url": entry.data[CONF_URL]},

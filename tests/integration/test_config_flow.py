@@ -13,6 +13,7 @@ import base64
 from collections.abc import AsyncIterator, Callable, Iterator
 from ipaddress import ip_address
 import json
+from pathlib import Path
 import time
 from typing import Any
 from unittest.mock import patch
@@ -30,7 +31,7 @@ from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.openclaw import pairing
+from custom_components.openclaw import config_flow, pairing
 from custom_components.openclaw.aioopenclaw import DeviceIdentity, GatewayClient
 from custom_components.openclaw.aioopenclaw.errors import PairingRequiredError
 from custom_components.openclaw.client_factory import gateway_unique_id
@@ -53,6 +54,7 @@ from tests.fake_gateway import FakeGateway, Splitter
 from .tls_proxy import TlsProxy
 
 POLL = 0.02
+STRINGS = Path(__file__).parents[2] / "custom_components" / "openclaw" / "strings.json"
 
 
 @pytest.fixture(autouse=True)
@@ -842,3 +844,45 @@ class ClosingServer:
     def url(self) -> str:
         assert self._server is not None
         return f"ws://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+
+
+async def test_options_without_connection(hass: HomeAssistant, fake_gateway: FakeGateway) -> None:
+    """Not loaded (gateway away): the form still opens with the current selection."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data={CONF_URL: fake_gateway.url, CONF_TOKEN: "gw-token"},
+        options={CONF_SESSIONS: ["agent:main:kept"]},
+    )
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    [sessions_key] = [k for k in result["data_schema"].schema if str(k) == CONF_SESSIONS]
+    options = result["data_schema"].schema[sessions_key].config["options"]
+    assert options == [{"value": "agent:main:kept", "label": "agent:main:kept"}]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SESSIONS: ["agent:main:kept"], CONF_DELTA_RATE: 0.5}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {CONF_SESSIONS: ["agent:main:kept"], CONF_DELTA_RATE: 0.5}
+    assert fake_gateway.stats.tcp_accepted == 0
+
+
+def test_every_error_has_a_message() -> None:
+    """Each error and abort the flows can show is translated (strings.json is the source)."""
+    strings = json.loads(STRINGS.read_text())
+    config_errors = set(strings["config"]["error"])
+    keys = {key for _, key in pairing._ERROR_KEYS} | set(config_flow._SETUP_CODE_ERRORS.values())
+    keys |= {"setup_code_invalid", "setup_code_expired", "tls_error", "tls_fingerprint_mismatch"}
+    keys |= {"invalid_url", "invalid_fingerprint", "token_or_password", "no_device_token"}
+    keys |= {"pairing_rejected", "pairing_timeout", "missing_scope", "unknown"}
+    assert keys <= config_errors
+    repair_errors = set(strings["issues"]["insecure_transport"]["fix_flow"]["error"])
+    connection_keys = {key for _, key in pairing._ERROR_KEYS} | {
+        "tls_error",
+        "tls_fingerprint_mismatch",
+    }
+    assert connection_keys | {"unknown", "not_secure", "wrong_gateway"} <= repair_errors
+    assert {"already_configured", "already_in_progress", "not_openclaw"} <= set(
+        strings["config"]["abort"]
+    )
+    assert "wait_for_approval" in strings["config"]["progress"]
+    assert set(strings["options"]["error"]) == {"too_many_sessions"}

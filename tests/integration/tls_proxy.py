@@ -88,7 +88,7 @@ class TlsProxy:
         try:
             try:
                 await writer.start_tls(self.context, ssl_handshake_timeout=5)
-            except (OSError, ssl.SSLError):
+            except OSError, ssl.SSLError:
                 writer.transport.abort()
                 return
             self.handshakes += 1
