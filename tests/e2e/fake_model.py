@@ -126,7 +126,14 @@ class _State:
         self.requests: list[dict[str, Any]] = []
         self.bodies: list[dict[str, Any]] = []  # last few raw bodies, for debugging
         self.pushed: list[dict[str, Any]] = []  # modes forced for the next chat turns
-        self.piece_delay = piece_delay
+        self.default_piece_delay = piece_delay
+        self.reset()
+
+    def reset(self) -> None:
+        self.requests.clear()
+        self.bodies.clear()
+        self.pushed.clear()
+        self.piece_delay = self.default_piece_delay
         self.slow_pieces = 60
         self.slow_interval = 0.5
 
@@ -274,9 +281,7 @@ def build_app(state: _State) -> Any:
         body = await request.json() if request.can_read_body else {}
         action = request.match_info["action"]
         if action == "reset":
-            state.requests.clear()
-            state.bodies.clear()
-            state.pushed.clear()
+            state.reset()
         elif action == "push":
             state.pushed.append({"mode": str(body["mode"])})
         elif action == "config":
@@ -414,6 +419,7 @@ class FakeModel:
         return result
 
     def reset(self) -> None:
+        """Forget the requests seen and undo ``push_mode``/``configure``."""
         self._call("POST", "/_fake/reset", {})
 
     def push_mode(self, mode: str) -> None:
