@@ -55,6 +55,8 @@ py314_init() {
     native)
       PY314_PY="$(command -v python3.14)" || py314_die "OPENCLAW_HA_MODE=native but no python3.14"
       py314_version_ok "$PY314_PY" || py314_die "$PY314_PY is not >= $PY314_MIN"
+      # The base interpreter, not an activated venv's (which may be the .venv rebuilt here).
+      PY314_PY="$("$PY314_PY" -c 'import sys; print(getattr(sys, "_base_executable", sys.executable))')"
       ;;
     chroot)
       [ "$(id -u)" = 0 ] || py314_die "no python3.14 >= $PY314_MIN on PATH, and building the" \
