@@ -21,6 +21,7 @@ from homeassistant.config_entries import (
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
+    ConfigSubentryFlow,
     OptionsFlow,
 )
 from homeassistant.core import callback
@@ -64,6 +65,7 @@ from .const import (
     MIN_DELTA_RATE,
 )
 from .pairing import GatewayLogin, LoginError
+from .subentry_flow import SUBENTRY_FLOWS
 
 # Setup-code parse failures (SetupCodeError.reason) and their form errors.
 _SETUP_CODE_ERRORS = {
@@ -109,6 +111,14 @@ class OpenClawConfigFlow(ConfigFlow, domain=DOMAIN):
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> OpenClawOptionsFlow:
         return OpenClawOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Assist and AI task agents (subentry_flow.py)."""
+        return dict(SUBENTRY_FLOWS)
 
     # -- who we are ----------------------------------------------------------------------
 

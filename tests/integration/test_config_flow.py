@@ -886,3 +886,15 @@ def test_every_error_has_a_message() -> None:
     )
     assert "wait_for_approval" in strings["config"]["progress"]
     assert set(strings["options"]["error"]) == {"too_many_sessions"}
+
+
+@pytest.mark.parametrize("subentry_type", ["conversation", "ai_task_data"])
+async def test_agent_subentry_flows_are_offered(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, subentry_type: str
+) -> None:
+    """The main flow hands Assist / AI task agent subentries to subentry_flow.py."""
+    result = await hass.config_entries.subentries.async_init(
+        (setup_integration.entry_id, subentry_type), context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "set_options"
