@@ -12,9 +12,10 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.restore_state import RestoreEntity
 
 from .const import ATTR_RUN_ID, MAX_REPLY_ATTRIBUTE, MAX_STATE_LENGTH
 from .coordinator import RUN_STATES, OpenClawConfigEntry, OpenClawCoordinator, SessionState
@@ -154,8 +155,12 @@ class OpenClawSessionSensor(OpenClawSessionEntity, SensorEntity):
         }
 
 
-class OpenClawReplySensor(OpenClawSessionEntity, SensorEntity):
-    """The latest reply: the state is its start, ``full_text`` the (capped) whole of it."""
+class OpenClawReplySensor(OpenClawSessionEntity, RestoreEntity, SensorEntity):
+    """The latest reply: the state is its start, ``full_text`` the (capped) whole of it.
+
+    The gateway does not repeat old replies, so the last one is restored after a restart
+    until the session runs again.
+    """
 
     _attr_translation_key = "reply"
     # Replies can be kilobytes per run: kept on the state, never written to the database.
@@ -163,16 +168,35 @@ class OpenClawReplySensor(OpenClawSessionEntity, SensorEntity):
 
     def __init__(self, coordinator: OpenClawCoordinator, session_key: str) -> None:
         super().__init__(coordinator, session_key, "reply")
+        self._restored: tuple[str, str | None] | None = None
+
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        last = await self.async_get_last_state()
+        if last is None or last.state in (STATE_UNKNOWN, STATE_UNAVAILABLE):
+            return
+        full_text = last.attributes.get(ATTR_FULL_TEXT)
+        run_id = last.attributes.get(ATTR_RUN_ID)
+        self._restored = (
+            full_text if isinstance(full_text, str) and full_text else last.state,
+            run_id if isinstance(run_id, str) else None,
+        )
+
+    def _reply(self) -> tuple[str, str | None]:
+        session = self.session
+        if session.run_id is None and self._restored is not None:
+            return self._restored
+        return session.reply, session.run_id
 
     @property
     def native_value(self) -> str | None:
-        reply = self.session.reply
+        reply, _ = self._reply()
         return truncate(reply, MAX_STATE_LENGTH) if reply else None
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
-        reply = self.session.reply
+        reply, run_id = self._reply()
         return {
             ATTR_FULL_TEXT: truncate(reply, MAX_REPLY_ATTRIBUTE) if reply else None,
-            ATTR_RUN_ID: self.session.run_id,
+            ATTR_RUN_ID: run_id,
         }

@@ -11,12 +11,16 @@ from unittest.mock import PropertyMock, patch
 from homeassistant.components.recorder import Recorder
 from homeassistant.components.recorder.history import get_significant_states
 from homeassistant.const import STATE_UNKNOWN, Platform
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, State, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    mock_restore_cache,
+    snapshot_platform,
+)
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
@@ -216,6 +220,33 @@ async def test_full_text_not_recorded(
     for state in recorded:
         assert "full_text" not in state.attributes
         assert "run_id" in state.attributes
+
+
+async def test_reply_restored_after_restart(
+    hass: HomeAssistant, fake_gateway: FakeGateway, mock_config_entry: MockConfigEntry
+) -> None:
+    full = "Yesterday's answer. " * 30
+    mock_restore_cache(
+        hass,
+        [State(REPLY, full[: MAX_STATE_LENGTH - 1] + "…", {"full_text": full, "run_id": "old"})],
+    )
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    reply = hass.states.get(REPLY)
+    assert reply.state == full[: MAX_STATE_LENGTH - 1] + "…"
+    assert reply.attributes["full_text"] == full
+    assert reply.attributes["run_id"] == "old"
+
+    # The next run replaces it.
+    fake_gateway.script_reply(text="Today's answer.")
+    client = mock_config_entry.runtime_data.client
+    handle = await client.chat_send(MAIN, "hi")
+    await handle.wait(5)
+    await wait_for(hass, lambda: hass.states.get(REPLY).state == "Today's answer.")
+    assert hass.states.get(REPLY).attributes["run_id"] == handle.run_id
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)
 
 
 async def test_error_run(
