@@ -150,7 +150,9 @@ class OpenClawTaskEntity(ai_task.AITaskEntity, OpenClawAgentEntity):
             self.runtime,
             session_key,
             message,
-            reply_timeout=float(self.subentry.data.get(CONF_REPLY_TIMEOUT, DEFAULT_TASK_REPLY_TIMEOUT)),
+            reply_timeout=float(
+                self.subentry.data.get(CONF_REPLY_TIMEOUT, DEFAULT_TASK_REPLY_TIMEOUT)
+            ),
             attachments=attachments,
         )
         try:

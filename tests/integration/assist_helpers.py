@@ -6,18 +6,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from homeassistant.components import conversation
+from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.helpers import chat_session, entity_registry as er
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.openclaw.aioopenclaw import DeviceIdentity
 from custom_components.openclaw.assist_const import SUBENTRY_AI_TASK, SUBENTRY_CONVERSATION
 from custom_components.openclaw.client_factory import gateway_unique_id
 from custom_components.openclaw.const import CONF_DEVICE_KEY, CONF_TOKEN, CONF_URL, DOMAIN
-from homeassistant.components import conversation
-from homeassistant.config_entries import ConfigSubentryData
-from homeassistant.core import Context, HomeAssistant
-from homeassistant.helpers import chat_session
-from homeassistant.helpers import entity_registry as er
-from homeassistant.setup import async_setup_component
 from tests.fake_gateway import FakeGateway
 
 

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
+from homeassistant.components import conversation
+from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.helpers import area_registry as ar, device_registry as dr, intent, llm
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
 from custom_components.openclaw import agent_turn
 from custom_components.openclaw.aioopenclaw import DeviceIdentity
-from homeassistant.components import conversation
-from homeassistant.config_entries import ConfigSubentryData
-from homeassistant.core import Context, HomeAssistant
-from homeassistant.helpers import area_registry as ar
-from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers import intent, llm
 from tests.fake_gateway import FakeGateway
 from tests.fake_gateway.runs import RunScript, ToolCall
 
@@ -53,9 +50,9 @@ def mock_config_entry(
 
 
 @pytest.fixture
-async def agent(hass: HomeAssistant, setup_integration: MockConfigEntry) -> AsyncIterator[str]:
+async def agent(hass: HomeAssistant, setup_integration: MockConfigEntry) -> str:
     """The conversation entity of the "Main agent" subentry."""
-    yield agent_entity_id(hass, setup_integration, "conversation", "Main agent")
+    return agent_entity_id(hass, setup_integration, "conversation", "Main agent")
 
 
 def _run(gateway: FakeGateway) -> Any:
@@ -65,9 +62,11 @@ def _run(gateway: FakeGateway) -> Any:
 
 
 async def _wait_for(predicate: Any, timeout: float = 5.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0.01)
+    for _ in range(int(timeout / 0.01)):
+        if predicate():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition not met in time")
 
 
 async def test_agent_entity(hass: HomeAssistant, agent: str) -> None:
@@ -153,7 +152,9 @@ async def test_openclaw_tool_calls_are_external_tool_calls(
     )
     deltas: list[dict[str, Any]] = []
     with listen_deltas(hass, lambda _log, delta: deltas.append(delta)) as conversation_id:
-        result = await converse(hass, agent, "what files do I have?", conversation_id=conversation_id)
+        result = await converse(
+            hass, agent, "what files do I have?", conversation_id=conversation_id
+        )
 
     call_id = next(iter(fake_gateway.runs.runs.values())).script.tools[0].call_id
     assert [d.get("role") for d in deltas] == ["assistant", None, "tool_result", "assistant"]
