@@ -22,7 +22,7 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
-    OptionsFlow,
+    OptionsFlowWithReload,
 )
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
@@ -462,12 +462,14 @@ class OpenClawConfigFlow(ConfigFlow, domain=DOMAIN):
             return None
 
 
-class OpenClawOptionsFlow(OptionsFlow):
-    """Hooks token, exposed sessions and the rate of streamed deltas."""
+class OpenClawOptionsFlow(OptionsFlowWithReload):
+    """Hooks token, exposed sessions and the rate of streamed deltas (then a reload)."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         errors: dict[str, str] = {}
         options = self.config_entry.options
+        # HA refuses both at once: reload here unless an update listener of the entry does.
+        self.automatic_reload = not self.config_entry.update_listeners
         if user_input is not None:
             sessions = list(dict.fromkeys(user_input.get(CONF_SESSIONS, [])))
             if len(sessions) > MAX_EXPOSED_SESSIONS:

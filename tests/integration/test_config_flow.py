@@ -898,3 +898,23 @@ async def test_agent_subentry_flows_are_offered(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "set_options"
+
+
+async def test_closing_the_dialog_stops_the_wait(
+    hass: HomeAssistant, fake_gateway: FakeGateway
+) -> None:
+    """Abandoning the flow mid-wait stops the polling and leaves nothing behind."""
+    fake_gateway.require_pairing = True
+    result = await start(hass, "setup_code")
+    result = await submit(
+        hass, result["flow_id"], {CONF_SETUP_CODE: fake_gateway.issue_setup_code()}
+    )
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    await wait_until(lambda: fake_gateway.stats.connect_attempts >= 3)
+
+    hass.config_entries.flow.async_abort(result["flow_id"])
+    await hass.async_block_till_done()
+    attempts = fake_gateway.stats.connect_attempts
+    await asyncio.sleep(10 * POLL)
+    assert fake_gateway.stats.connect_attempts == attempts
+    assert hass.config_entries.async_entries(DOMAIN) == []
