@@ -117,6 +117,8 @@ def _gateway_process(
         _TIMINGS["gateway version"] = gateway_install.version
         _TIMINGS["start->ready s"] = [round(t, 2) for t in gateway.timings.start_to_ready]
         _TIMINGS["stop s"] = [round(t, 2) for t in gateway.timings.stop]
+        if gateway.timings.killed:
+            _TIMINGS["stops that needed SIGKILL"] = gateway.timings.killed
         if gateway.timings.cli:
             cli = [t for _name, t in gateway.timings.cli]
             _TIMINGS["cli calls"] = f"{len(cli)}, {sum(cli):.1f} s total, max {max(cli):.1f} s"

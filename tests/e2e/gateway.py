@@ -229,6 +229,7 @@ class Timings:
     start_to_ready: list[float] = field(default_factory=list)
     stop: list[float] = field(default_factory=list)
     cli: list[tuple[str, float]] = field(default_factory=list)
+    killed: int = 0  # stops that needed SIGKILL (the gateway ignored SIGTERM for `grace` s)
 
 
 class Gateway:
@@ -478,10 +479,16 @@ class Gateway:
         try:
             proc.wait(grace)
         except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
+            self._kill(proc, grace)
             proc.wait(10)
         return self._finish_stop(proc, started)
+
+    def _kill(self, proc: subprocess.Popen[bytes], grace: float) -> None:
+        self.timings.killed += 1
+        with open(self.log_path, "ab") as log:
+            log.write(f"\n=== harness: no exit {grace:.0f} s after SIGTERM: SIGKILL\n".encode())
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
 
     async def astop(self, grace: float = 20.0) -> float:
         """``stop`` without blocking the event loop."""
@@ -489,10 +496,11 @@ class Gateway:
         if terminated is None:
             return 0.0
         proc, started = terminated
+        killed = False
         while proc.poll() is None:
-            if time.monotonic() - started > grace:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
+            if not killed and time.monotonic() - started > grace:
+                self._kill(proc, grace)
+                killed = True
             await asyncio.sleep(0.1)
         return self._finish_stop(proc, started)
 
