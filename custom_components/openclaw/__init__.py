@@ -57,7 +57,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: OpenClawConfigEntry) -> 
         config_entry_id=entry.entry_id, **gateway_device_info(coordinator)
     )
     coordinator.gateway_device_id = gateway_device.id
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     _remove_stale_devices(hass, entry, coordinator)
     return True
@@ -88,10 +87,6 @@ async def async_remove_config_entry_device(
     }
     exposed |= {(DOMAIN, subentry_id) for subentry_id in entry.subentries}
     return not device.identifiers & exposed
-
-
-async def _async_options_updated(hass: HomeAssistant, entry: OpenClawConfigEntry) -> None:
-    await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: OpenClawConfigEntry) -> bool:

@@ -61,6 +61,8 @@ class SessionState:
 
     key: str
     info: SessionInfo | None = None
+    agent_name: str | None = None
+    is_main: bool = False
     run_state: str = RUN_IDLE
     run_id: str | None = None
     reply: str = ""
@@ -75,7 +77,15 @@ class SessionState:
 
     @property
     def title(self) -> str:
-        return self.info.title if self.info else self.key
+        """A readable device name: the agent for a main session, else the session's label."""
+        if self.info is not None and (self.info.label or self.info.display_name):
+            return self.info.title
+        if self.is_main:
+            return self.agent_name or (self.agent_id or "main").capitalize()
+        if self.info is not None and self.info.title != self.key:
+            return self.info.title
+        rest = self.key.split(":", 2)[-1]
+        return f"{self.agent_name or self.agent_id or ''} {rest}".strip()
 
 
 @dataclass
@@ -168,14 +178,23 @@ class OpenClawCoordinator:
 
     async def _load_sessions(self, hello: HelloOk) -> None:
         self.agents = await self.client.agents_list() if hello.supports("agents.list") else []
-        keys = [hello.main_session_for(agent.agent_id) for agent in self.agents] or [
+        names = {agent.agent_id: agent.name for agent in self.agents}
+        mains = [hello.main_session_for(agent.agent_id) for agent in self.agents] or [
             hello.main_session_key
         ]
-        keys += [k for k in self.entry.options.get(CONF_SESSIONS, []) if k not in keys]
+        chosen = [k for k in self.entry.options.get(CONF_SESSIONS, []) if k not in mains]
+        keys = (mains + chosen)[:MAX_EXPOSED_SESSIONS]
         rows = {s.key: s for s in await self.client.sessions_list(limit=SESSIONS_LIST_LIMIT)}
-        self.sessions = {
-            key: SessionState(key, info=rows.get(key)) for key in keys[:MAX_EXPOSED_SESSIONS]
-        }
+        for key in keys:
+            if key not in rows and key not in mains:
+                # Older than the newest rows: look it up by key, never by listing everything.
+                found = await self.client.sessions_list(search=key, limit=5)
+                rows.update((s.key, s) for s in found if s.key == key)
+        self.sessions = {}
+        for key in keys:
+            state = SessionState(key, info=rows.get(key), is_main=key in mains)
+            state.agent_name = names.get(state.agent_id or "")
+            self.sessions[key] = state
         if hello.supports("sessions.subscribe"):
             try:
                 await self.client.request("sessions.subscribe", {})

@@ -25,8 +25,7 @@ READ, WRITE, ADMIN, PAIRING = (
 # sessions.patch fields a write-scoped operator may change (9.x); the rest needs admin.
 PATCH_WRITE_FIELDS = {
     "label", "model", "thinkingLevel", "fastMode", "pinned", "archived", "unread", "category",
-    "reasoningLevel", "verboseLevel", "responseUsage",
-}  # fmt: skip
+}  # fmt: skip  (2026.9.6: every other field, reasoningLevel included, needs operator.admin)
 THINKING_LEVELS = ("off", "minimal", "low", "medium", "high", "xhigh", "adaptive")
 
 

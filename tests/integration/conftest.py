@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -60,6 +61,8 @@ async def setup_integration(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> AsyncIterator[MockConfigEntry]:
     """The entry set up against the fake gateway; unloaded at the end of the test."""
+    # Always loaded in a real Home Assistant (Assist's exposed entities live there).
+    assert await async_setup_component(hass, "homeassistant", {})
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()

@@ -89,7 +89,7 @@ async def test_offline_gateway_turns_off_and_entities_go_unavailable(
     # The client retries after ~1 s (backoff with jitter), then twice that.
     await wait_for(hass, lambda: hass.states.get(CONNECTION).state == STATE_ON, timeout=10)
     assert [e for e in others if hass.states.get(e).state == STATE_UNAVAILABLE] == []
-    assert hass.states.get("sensor.agent_main_main_run_state").state == "idle"
+    assert hass.states.get("sensor.main_run_state").state == "idle"
 
 
 async def test_dropped_connection_recovers(

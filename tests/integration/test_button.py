@@ -19,8 +19,8 @@ from custom_components.openclaw.const import DOMAIN
 from tests.fake_gateway import FakeGateway
 
 MAIN = "agent:main:main"
-ABORT = "button.agent_main_main_abort_run"
-RUN_STATE = "sensor.agent_main_main_run_state"
+ABORT = "button.main_abort_run"
+RUN_STATE = "sensor.main_run_state"
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from custom_components.openclaw.const import DOMAIN
 from tests.fake_gateway import FakeGateway
 
 MAIN = "agent:main:main"
-RUN_EVENT = "event.agent_main_main_run"
+RUN_EVENT = "event.main_run"
 
 
 @pytest.fixture

@@ -26,8 +26,8 @@ from custom_components.openclaw.const import DOMAIN, SCOPES
 from tests.fake_gateway import FakeGateway
 
 MAIN = "agent:main:main"
-THINKING = "select.agent_main_main_thinking_level"
-REASONING = "select.agent_main_main_reasoning_level"
+THINKING = "select.main_thinking_level"
+REASONING = "select.main_reasoning_level"
 
 
 @pytest.fixture

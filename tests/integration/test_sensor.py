@@ -28,6 +28,7 @@ from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotEx
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.openclaw.const import (
+    CONF_DELTA_RATE,
     CONF_SESSIONS,
     DOMAIN,
     MAX_REPLY_ATTRIBUTE,
@@ -36,11 +37,11 @@ from custom_components.openclaw.const import (
 from tests.fake_gateway import FakeGateway
 
 MAIN = "agent:main:main"
-REPLY = "sensor.agent_main_main_latest_reply"
-RUN_STATE = "sensor.agent_main_main_run_state"
-TOKENS = "sensor.agent_main_main_last_run_tokens"
-INPUT_TOKENS = "sensor.agent_main_main_last_run_input_tokens"
-OUTPUT_TOKENS = "sensor.agent_main_main_last_run_output_tokens"
+REPLY = "sensor.main_latest_reply"
+RUN_STATE = "sensor.main_run_state"
+TOKENS = "sensor.main_last_run_tokens"
+INPUT_TOKENS = "sensor.main_last_run_input_tokens"
+OUTPUT_TOKENS = "sensor.main_last_run_output_tokens"
 ACTIVE_RUNS = "sensor.openclaw_127_0_0_1_active_runs"
 VERSION = "sensor.openclaw_127_0_0_1_version"
 
@@ -303,7 +304,7 @@ async def test_chosen_session_gets_its_entities(
     device_registry: dr.DeviceRegistry,
     fake_gateway: FakeGateway,
 ) -> None:
-    assert hass.states.get("sensor.agent_main_kitchen_latest_reply") is not None
+    assert hass.states.get("sensor.main_kitchen_latest_reply") is not None
     assert hass.states.get(REPLY) is not None
 
     fake_gateway.script_reply(text="Lights are off.")
@@ -313,8 +314,8 @@ async def test_chosen_session_gets_its_entities(
     await wait_for(
         hass,
         lambda: (
-            hass.states.get("sensor.agent_main_kitchen_run_state").state == "idle"
-            and hass.states.get("sensor.agent_main_kitchen_latest_reply").state == "Lights are off."
+            hass.states.get("sensor.main_kitchen_run_state").state == "idle"
+            and hass.states.get("sensor.main_kitchen_latest_reply").state == "Lights are off."
         ),
     )
     # A run in another session leaves the main session's state alone.
@@ -332,18 +333,22 @@ async def test_chosen_session_gets_its_entities(
 
 async def test_exposing_a_session_in_options_adds_it(
     hass: HomeAssistant,
+    fake_gateway: FakeGateway,
     setup_integration: MockConfigEntry,
     device_registry: dr.DeviceRegistry,
 ) -> None:
-    assert hass.states.get("sensor.agent_main_garden_latest_reply") is None
+    assert hass.states.get("sensor.main_garden_latest_reply") is None
+    fake_gateway.add_message("agent:main:garden", "user", "water the tomatoes")
 
-    hass.config_entries.async_update_entry(
-        setup_integration, options={CONF_SESSIONS: ["agent:main:garden"]}
+    flow = await hass.config_entries.options.async_init(setup_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        flow["flow_id"], {CONF_SESSIONS: ["agent:main:garden"], CONF_DELTA_RATE: 4.0}
     )
+    assert result["type"] == "create_entry"
     await hass.async_block_till_done()
-    await wait_for(hass, lambda: hass.states.get("sensor.agent_main_garden_run_state") is not None)
+    await wait_for(hass, lambda: hass.states.get("sensor.main_garden_run_state") is not None)
 
-    assert hass.states.get("sensor.agent_main_garden_run_state").state == "idle"
+    assert hass.states.get("sensor.main_garden_run_state").state == "idle"
     entry_id = setup_integration.entry_id
     assert device_registry.async_get_device_by_identifier(
         (DOMAIN, f"{entry_id}_agent:main:garden"), entry_id

@@ -35,7 +35,7 @@ from homeassistant.setup import async_setup_component
 from tests.fake_gateway import FakeGateway
 
 MAIN = "agent:main:main"
-RUN_STATE = "sensor.agent_main_main_run_state"
+RUN_STATE = "sensor.main_run_state"
 VERSION = "sensor.openclaw_127_0_0_1_version"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + bytes(300)

@@ -28,7 +28,7 @@ from custom_components.openclaw.const import DOMAIN
 from tests.fake_gateway import FakeGateway
 
 MAIN = "agent:main:main"
-FAST_MODE = "switch.agent_main_main_fast_mode"
+FAST_MODE = "switch.main_fast_mode"
 
 
 @pytest.fixture
