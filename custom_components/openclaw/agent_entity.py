@@ -2,13 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from homeassistant.config_entries import ConfigSubentry
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .assist_const import CONF_AGENT_ID
 from .const import DOMAIN
 from .coordinator import OpenClawConfigEntry, OpenClawRuntimeData
 from .entity import OpenClawEntity
+
+
+@callback
+def async_setup_agent_entities(
+    entry: OpenClawConfigEntry,
+    subentry_type: str,
+    factory: Callable[[OpenClawConfigEntry, ConfigSubentry], Entity],
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """One entity per subentry of this type, now and for subentries added later.
+
+    Adding a subentry does not reload the entry, so new ones are picked up when the entry
+    reports an update; removed ones go with their registry entries.
+    """
+    added: set[str] = set()
+
+    @callback
+    def add_new() -> None:
+        for subentry in entry.subentries.values():
+            if subentry.subentry_type == subentry_type and subentry.subentry_id not in added:
+                added.add(subentry.subentry_id)
+                async_add_entities(
+                    [factory(entry, subentry)], config_subentry_id=subentry.subentry_id
+                )
+
+    async def on_update(_hass: HomeAssistant, _entry: OpenClawConfigEntry) -> None:
+        add_new()
+
+    add_new()
+    entry.async_on_unload(entry.add_update_listener(on_update))
 
 
 class OpenClawAgentEntity(OpenClawEntity):
@@ -19,7 +54,7 @@ class OpenClawAgentEntity(OpenClawEntity):
     def __init__(self, entry: OpenClawConfigEntry, subentry: ConfigSubentry) -> None:
         super().__init__(entry.runtime_data.coordinator, subentry.subentry_id)
         self.entry = entry
-        self.subentry = subentry
+        self._subentry = subentry
         agent = next((a for a in self.coordinator.agents if a.agent_id == self.agent_id), None)
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, subentry.subentry_id)},
@@ -31,6 +66,11 @@ class OpenClawAgentEntity(OpenClawEntity):
         )
         if self.coordinator.gateway_device_id is not None:
             self._attr_device_info["via_device_id"] = self.coordinator.gateway_device_id
+
+    @property
+    def subentry(self) -> ConfigSubentry:
+        """The subentry as it is now (a reconfigure replaces it without a reload)."""
+        return self.entry.subentries.get(self._subentry.subentry_id, self._subentry)
 
     @property
     def runtime(self) -> OpenClawRuntimeData:

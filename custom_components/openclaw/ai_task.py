@@ -20,7 +20,7 @@ from homeassistant.helpers import llm
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 import probatio
 
-from .agent_entity import OpenClawAgentEntity
+from .agent_entity import OpenClawAgentEntity, async_setup_agent_entities
 from .agent_turn import AgentTurn, ReplyTimeout
 from .aioopenclaw import OpenClawError
 from .aioopenclaw.attachments import ImageAttachment, image_attachment_from_bytes
@@ -55,12 +55,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """One AI task entity per ``ai_task_data`` subentry."""
-    for subentry in entry.subentries.values():
-        if subentry.subentry_type == SUBENTRY_AI_TASK:
-            async_add_entities(
-                [OpenClawTaskEntity(entry, subentry)],
-                config_subentry_id=subentry.subentry_id,
-            )
+    async_setup_agent_entities(entry, SUBENTRY_AI_TASK, OpenClawTaskEntity, async_add_entities)
 
 
 def _error(key: str, **placeholders: str) -> HomeAssistantError:

@@ -19,7 +19,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .agent_entity import OpenClawAgentEntity
+from .agent_entity import OpenClawAgentEntity, async_setup_agent_entities
 from .agent_turn import AgentTurn
 from .aioopenclaw import OpenClawError, RunState
 from .assist_const import (
@@ -46,12 +46,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """One conversation entity per ``conversation`` subentry."""
-    for subentry in entry.subentries.values():
-        if subentry.subentry_type == SUBENTRY_CONVERSATION:
-            async_add_entities(
-                [OpenClawConversationEntity(entry, subentry)],
-                config_subentry_id=subentry.subentry_id,
-            )
+    async_setup_agent_entities(
+        entry, SUBENTRY_CONVERSATION, OpenClawConversationEntity, async_add_entities
+    )
 
 
 class OpenClawConversationEntity(conversation.ConversationEntity, OpenClawAgentEntity):

@@ -12,6 +12,7 @@ from homeassistant.components import ai_task, conversation
 from homeassistant.components.ai_task.const import DATA_COMPONENT
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import chat_session
 import pytest
@@ -203,3 +204,29 @@ async def test_non_image_attachment_is_refused(
         )
     assert err.value.translation_key == "attachment_refused"
     assert fake_gateway.stats.chat_sends == []
+
+
+async def test_subentry_flow_adds_a_task_agent(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, fake_gateway: FakeGateway
+) -> None:
+    flows = hass.config_entries.subentries
+    result = await flows.async_init(
+        (setup_integration.entry_id, "ai_task_data"), context={"source": "user"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert set(result["data_schema"].schema) == {
+        "name",
+        "agent_id",
+        "session_key",
+        "reply_timeout",
+    }
+    result = await flows.async_configure(
+        result["flow_id"], {"agent_id": "main", "reply_timeout": 90}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "main"
+    assert result["data"] == {"agent_id": "main", "reply_timeout": 90}
+    await hass.async_block_till_done()
+    entity_id = agent_entity_id(hass, setup_integration, "ai_task", "main")
+    result = await _generate(hass, entity_id, instructions="ping")
+    assert result["data"] == "ECHO: ping"

@@ -8,6 +8,7 @@ from typing import Any
 from homeassistant.components import conversation
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import Context, HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import area_registry as ar, device_registry as dr, intent, llm
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
@@ -397,3 +398,113 @@ async def test_unload_stops_following_handed_off_runs(
     # The follower waits for a run that never ends; unloading must not leave it behind.
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
+
+
+async def test_subentry_flow_adds_an_agent(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, fake_gateway: FakeGateway
+) -> None:
+    fake_gateway.agents.append({"id": "helper", "identity": {"name": "Helper", "emoji": "🦞"}})
+    await hass.config_entries.async_reload(setup_integration.entry_id)
+    await hass.async_block_till_done()
+    flows = hass.config_entries.subentries
+    result = await flows.async_init(
+        (setup_integration.entry_id, "conversation"), context={"source": "user"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "set_options"
+    agent_field = next(k for k in result["data_schema"].schema if k == "agent_id")
+    options = result["data_schema"].schema[agent_field].config["options"]
+    assert options == [
+        {"value": "main", "label": "main"},
+        {"value": "helper", "label": "🦞 Helper (helper)"},
+    ]
+
+    user_input = {
+        "name": "Kitchen voice",
+        "agent_id": "helper",
+        "session_scope": "fixed",
+        "session_key": "kitchen speaker",
+        "send_context": False,
+        "announce": False,
+        "reply_timeout": 30,
+    }
+    result = await flows.async_configure(result["flow_id"], user_input)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"session_key": "invalid_session_key"}
+    result = await flows.async_configure(
+        result["flow_id"], {**user_input, "session_key": "Kitchen"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Kitchen voice"
+    await hass.async_block_till_done()
+
+    agent = agent_entity_id(hass, setup_integration, "conversation", "Kitchen voice")
+    await converse(hass, agent, "hello")
+    assert fake_gateway.stats.chat_sends[-1] == {
+        "sessionKey": "agent:helper:kitchen",
+        "message": "hello",
+        "idempotencyKey": fake_gateway.stats.chat_sends[-1]["idempotencyKey"],
+    }
+
+
+async def test_subentry_flow_reconfigures_an_agent(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, agent: str, fake_gateway: FakeGateway
+) -> None:
+    subentry = next(iter(setup_integration.subentries.values()))
+    flows = hass.config_entries.subentries
+    result = await flows.async_init(
+        (setup_integration.entry_id, "conversation"),
+        context={"source": "reconfigure", "subentry_id": subentry.subentry_id},
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert "name" not in result["data_schema"].schema
+    result = await flows.async_configure(
+        result["flow_id"],
+        {
+            "agent_id": "main",
+            "session_scope": "conversation",
+            "send_context": True,
+            "announce": True,
+            "reply_timeout": 45,
+        },
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert setup_integration.subentries[subentry.subentry_id].data == {
+        "agent_id": "main",
+        "session_scope": "conversation",
+        "send_context": True,
+        "announce": True,
+        "reply_timeout": 45,
+    }
+    result = await converse(hass, agent, "hi")
+    assert fake_gateway.stats.chat_sends[-1]["sessionKey"] == (
+        f"agent:main:ha-conversation-{(result.conversation_id or '').lower()}"
+    )
+
+
+async def test_subentry_flow_needs_a_loaded_entry(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    await hass.config_entries.async_unload(setup_integration.entry_id)
+    result = await hass.config_entries.subentries.async_init(
+        (setup_integration.entry_id, "conversation"), context={"source": "user"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "entry_not_loaded"
+
+
+async def test_removing_the_subentry_removes_the_agent(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, agent: str
+) -> None:
+    subentry = next(iter(setup_integration.subentries.values()))
+    assert hass.config_entries.async_remove_subentry(setup_integration, subentry.subentry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(agent) is None
+    assert conversation.async_get_agent_info(hass, agent) is None
+    registry = dr.async_get(hass)
+    device = registry.async_get_device_by_identifier(
+        ("openclaw", subentry.subentry_id), setup_integration.entry_id
+    )
+    assert device is None
