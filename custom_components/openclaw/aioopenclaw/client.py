@@ -404,9 +404,10 @@ class GatewayClient:
             items.remove(item)
 
     def _dispatch(self, frame: EventFrame) -> None:
-        for name, listener in list(self._event_listeners):
-            if name is None or name == frame.event:
-                _call_safely(listener, frame)
+        if self._event_listeners:  # runs per frame: no list copy when nobody listens
+            for name, listener in list(self._event_listeners):
+                if name is None or name == frame.event:
+                    _call_safely(listener, frame)
         if frame.event == "chat":
             event = self._tracker.process(frame.payload)
             if event is not None:
@@ -417,13 +418,16 @@ class GatewayClient:
                 _call_safely(on_message, transcript)
 
     def _deliver_chat(self, event: ChatEvent) -> None:
-        handle = self._handles.get(event.run_id)
+        handle = self._handles.get(event.run_id) if self._handles else None
         if handle is not None:
             handle._feed(event)
             if event.state.terminal:
                 del self._handles[event.run_id]
         for listener in list(self._chat_listeners):
-            _call_safely(listener, event)
+            try:  # _call_safely inlined: this runs for every delta
+                listener(event)
+            except Exception:
+                _LOGGER.exception("error in an OpenClaw event subscriber")
 
     # -- requests ------------------------------------------------------------------------
 

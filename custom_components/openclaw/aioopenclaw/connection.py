@@ -346,21 +346,21 @@ class Connection:
             self.malformed_frames += 1
             return
         kind = frame.get("type")
-        if kind == "res":
-            self._resolve(frame)
-        elif kind == "event":
-            self._track_seq(frame)
+        if kind == "event":  # the hot path: every streamed delta
+            seq = frame.get("seq")
+            if isinstance(seq, int):
+                last = self._last_seq
+                self._last_seq = seq
+                if last is not None and seq > last + 1 and self._on_seq_gap is not None:
+                    self._on_seq_gap(last, seq)
+            else:
+                seq = None
             event = frame.get("event")
-            payload = frame.get("payload")
             if isinstance(event, str):
-                seq = frame.get("seq")
-                self._on_event(
-                    EventFrame(
-                        event=event,
-                        payload=payload if isinstance(payload, dict) else {},
-                        seq=seq if isinstance(seq, int) else None,
-                    )
-                )
+                payload = frame.get("payload")
+                self._on_event(EventFrame(event, payload if isinstance(payload, dict) else {}, seq))
+        elif kind == "res":
+            self._resolve(frame)
         else:
             self.malformed_frames += 1
 

@@ -31,6 +31,13 @@ def message_text(message: Any) -> str:
     content = message.get("content")
     if isinstance(content, str):
         return content
+    if isinstance(content, list) and len(content) == 1:
+        # The usual shape, one text part: no list to build (this runs for every delta).
+        part = content[0]
+        if isinstance(part, dict) and part.get("type") == "text":
+            text = part.get("text", "")
+            if isinstance(text, str):
+                return text
     parts = [
         str(part.get("text", ""))
         for part in _list(content)

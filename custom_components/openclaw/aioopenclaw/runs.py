@@ -15,6 +15,8 @@ from .models import ChatEvent, RunResult, RunState, Usage, message_text
 
 # Enough finished run ids to recognise late duplicates without growing without bound.
 FINISHED_RUNS_KEPT = 4096
+# A dict lookup instead of RunState(...) (an exception per unknown state, slow per delta).
+_STATES: dict[str, RunState] = {state.value: state for state in RunState}
 
 
 @dataclass(slots=True)
@@ -58,9 +60,9 @@ class RunTracker:
     def process(self, payload: dict[str, Any]) -> ChatEvent | None:
         """The event to deliver for one ``chat`` payload, or None for a duplicate or stray."""
         run_id = _str(payload.get("runId"))
-        try:
-            state = RunState(str(payload.get("state")))
-        except ValueError:
+        raw_state = payload.get("state")
+        state = _STATES.get(raw_state) if isinstance(raw_state, str) else None
+        if state is None:
             return None
         if run_id is None or run_id in self._finished:
             return None
