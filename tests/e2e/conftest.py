@@ -126,10 +126,11 @@ def _gateway_process(
 
 
 @pytest.fixture
-def fake_model(socket_enabled: None, _fake_model_process: FakeModel) -> FakeModel:
-    """The fake model, its request log cleared for this test."""
+def fake_model(socket_enabled: None, _fake_model_process: FakeModel) -> Iterator[FakeModel]:
+    """The fake model, its request log cleared (and its settings restored) for this test."""
     _fake_model_process.reset()
-    return _fake_model_process
+    yield _fake_model_process
+    _fake_model_process.reset()  # no slow mode or pushed mode leaks into the next test
 
 
 @pytest.fixture
