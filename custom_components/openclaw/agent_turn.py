@@ -64,10 +64,12 @@ class AgentTurn:
         self.handed_off = False
         self.reply_text = ""  # the text of the current assistant message
         self.gateway_text = ""  # the run's text as the gateway sent it so far
-        self._queue: asyncio.Queue[ChatEvent | dict[str, Any]] = asyncio.Queue()
+        self._queue: asyncio.Queue[ChatEvent | tuple[str, dict[str, Any]]] = asyncio.Queue()
         self._unsubs: list[Any] = []
         self._message_open = False
         self._tool_names: dict[str, str] = {}
+        self._preambles: dict[str, tuple[str, bool]] = {}  # item id -> (text, ended)
+        self._preambles_said: set[str] = set()
 
     # -- sending -------------------------------------------------------------------------
 
@@ -97,11 +99,14 @@ class AgentTurn:
 
     def _on_agent_event(self, frame: EventFrame) -> None:
         payload = frame.payload
-        if payload.get("runId") != self.run_id or payload.get("stream") != "tool":
-            return
         data = payload.get("data")
-        if isinstance(data, dict):
-            self._queue.put_nowait(data)
+        if payload.get("runId") != self.run_id or not isinstance(data, dict):
+            return
+        stream = payload.get("stream")
+        # Tool calls, and what the model said along with them: the gateway sends that text
+        # as a "preamble" item, not as chat deltas (measured on 2026.9.6).
+        if stream == "tool" or (stream == "item" and data.get("kind") == "preamble"):
+            self._queue.put_nowait((str(stream), data))
 
     def close(self) -> None:
         """Stop listening to the run."""
@@ -142,10 +147,21 @@ class AgentTurn:
                 self.handed_off = True
                 yield self._text_delta(interim_message, separate=True)
                 return
-            if isinstance(item, dict):
-                if (delta := self._tool_delta(item)) is not None:
+            if isinstance(item, tuple):
+                stream, data = item
+                if stream == "item":
+                    self._on_preamble(data)
+                    if (text := self._take_preambles(final_only=True)) is not None:
+                        deadline = loop.time() + self.reply_timeout
+                        yield self._text_delta(text, separate=True)
+                    continue
+                if (text := self._take_preambles()) is not None:
+                    yield self._text_delta(text, separate=True)
+                if (delta := self._tool_delta(data)) is not None:
                     yield delta
                 continue
+            if (text := self._take_preambles()) is not None:
+                yield self._text_delta(text, separate=True)
             self.gateway_text = item.text
             if item.state is RunState.DELTA:
                 if item.delta:
@@ -163,6 +179,26 @@ class AgentTurn:
             if item.delta:
                 yield self._text_delta(item.delta, new_message=item.replaced)
             return
+
+    def _on_preamble(self, data: dict[str, Any]) -> None:
+        item_id, text = data.get("itemId"), data.get("progressText")
+        if not isinstance(item_id, str) or not isinstance(text, str) or not text.strip():
+            return
+        if item_id in self._preambles_said:
+            return
+        self._preambles[item_id] = (text.strip(), data.get("phase") == "end")
+
+    def _take_preambles(self, *, final_only: bool = False) -> str | None:
+        """Preamble text not said yet: finished ones, or all before the next event."""
+        ready = [
+            (item_id, text)
+            for item_id, (text, ended) in self._preambles.items()
+            if ended or not final_only
+        ]
+        for item_id, _text in ready:
+            del self._preambles[item_id]
+            self._preambles_said.add(item_id)
+        return " ".join(text for _id, text in ready) or None
 
     def _text_delta(
         self, text: str, *, new_message: bool = False, separate: bool = False

@@ -66,6 +66,9 @@ class ToolCall:
 
     ``before_piece`` past the last piece puts the call after all text (before the final).
     ``duration`` is the time between the start and the result events.
+    ``preamble``: text the model said along with the call. 2026.9.6 sends it as ``agent``
+    ``item`` events (kind ``preamble``, phases update/end) to every operator, not as chat
+    deltas: the run's chat text is only what the model says after its tool calls.
     """
 
     name: str
@@ -75,6 +78,7 @@ class ToolCall:
     before_piece: int = 0
     duration: float = 0.0
     call_id: str = field(default_factory=lambda: f"call_{uuid.uuid4().hex[:12]}")
+    preamble: str | None = None
 
 
 ModelFn = Callable[[str], "RunScript | str | None"]
@@ -222,6 +226,15 @@ class RunManager:
 
     async def _tools(self, run: Run, calls: list[ToolCall]) -> None:
         for call in calls:
+            if call.preamble:
+                item = {
+                    "kind": "preamble",
+                    "title": "Preamble",
+                    "progressText": call.preamble,
+                    "itemId": f"commentary-0-{uuid.uuid4().hex}",
+                }
+                self._agent(run, "item", {**item, "phase": "update"})
+                self._agent(run, "item", {**item, "phase": "end"})
             self._tool_event(
                 run,
                 {

@@ -144,36 +144,56 @@ async def test_continue_conversation_comes_from_the_chat_log(
 async def test_openclaw_tool_calls_are_external_tool_calls(
     hass: HomeAssistant, agent: str, fake_gateway: FakeGateway
 ) -> None:
+    """As 2026.9.6 sends them: the words before the call as a preamble, then the call."""
     listing = {"content": [{"type": "text", "text": "notes.md todo.md"}]}
-    fake_gateway.runs.scripts.append(
-        RunScript(
-            chunks=["Let me look.", " You have two files."],
-            tools=[ToolCall("exec", {"command": "ls"}, listing, before_piece=1)],
-        )
-    )
+    call = ToolCall("ls", {"path": "."}, listing, preamble="Let me look.")
+    fake_gateway.runs.scripts.append(RunScript(chunks=["You have", " two files."], tools=[call]))
     deltas: list[dict[str, Any]] = []
     with listen_deltas(hass, lambda _log, delta: deltas.append(delta)) as conversation_id:
         result = await converse(
             hass, agent, "what files do I have?", conversation_id=conversation_id
         )
 
-    call_id = next(iter(fake_gateway.runs.runs.values())).script.tools[0].call_id
-    assert [d.get("role") for d in deltas] == ["assistant", None, "tool_result", "assistant"]
+    expected_call = llm.ToolInput(
+        tool_name="ls", tool_args={"path": "."}, id=call.call_id, external=True
+    )
+    assert deltas[:2] == [
+        {"role": "assistant", "content": "Let me look."},
+        {"tool_calls": [expected_call]},
+    ]
+    assert [d.get("role") for d in deltas[2:]] == ["tool_result", "assistant", None]
     content = chat_log_content(hass, conversation_id)
     assistant, tool_result, last = content[-3:]
     assert isinstance(assistant, conversation.AssistantContent)
     assert assistant.content == "Let me look."
-    assert assistant.tool_calls == [
-        llm.ToolInput(tool_name="exec", tool_args={"command": "ls"}, id=call_id, external=True)
-    ]
+    assert assistant.tool_calls == [expected_call]
     assert isinstance(tool_result, conversation.ToolResultContent)
-    assert tool_result.tool_call_id == call_id
-    assert tool_result.tool_name == "exec"
+    assert tool_result.tool_call_id == call.call_id
+    assert tool_result.tool_name == "ls"
     assert tool_result.result == llm.ToolResult(data=listing, error=False)
     assert isinstance(last, conversation.AssistantContent)
-    assert last.content == " You have two files."
-    # The tool activity is not spoken: the reply is the text after it.
-    assert result.response.speech["plain"]["speech"] == " You have two files."
+    assert last.content == "You have two files."
+    # The reply is the agent's answer after its tool activity.
+    assert result.response.speech["plain"]["speech"] == "You have two files."
+
+
+async def test_text_before_a_tool_call_in_chat_deltas(
+    hass: HomeAssistant, agent: str, fake_gateway: FakeGateway
+) -> None:
+    """Text streamed as chat deltas before a call stays one message with that call."""
+    fake_gateway.runs.scripts.append(
+        RunScript(
+            chunks=["Checking.", " Done."],
+            tools=[ToolCall("exec", {"command": "ls"}, "ok", before_piece=1)],
+        )
+    )
+    result = await converse(hass, agent, "check")
+    content = chat_log_content(hass, result.conversation_id or "")
+    assert [(c.role, getattr(c, "content", None)) for c in content[-3:]] == [
+        ("assistant", "Checking."),
+        ("tool_result", None),
+        ("assistant", " Done."),
+    ]
 
 
 async def test_tool_error_and_a_run_ending_on_a_tool_result(
