@@ -188,14 +188,16 @@ class WriteCounter:
 
     def start(self, hass: HomeAssistant) -> None:
         @callback
-        def changed(event: Event[Any]) -> None:
-            if event.data["entity_id"] in self.entities:
-                self.changed += 1
+        def ours(data: Any) -> bool:
+            return data["entity_id"] in self.entities
 
         @callback
-        def reported(event: Event[Any]) -> None:
-            if event.data["entity_id"] in self.entities:
-                self.reported += 1
+        def changed(_event: Event[Any]) -> None:
+            self.changed += 1
+
+        @callback
+        def reported(_event: Event[Any]) -> None:
+            self.reported += 1
 
         @callback
         def run_event(event: Event[Any]) -> None:
@@ -204,8 +206,8 @@ class WriteCounter:
             self.by_state[state] = self.by_state.get(state, 0) + 1
 
         self._unsubs = [
-            hass.bus.async_listen(EVENT_STATE_CHANGED, changed),
-            hass.bus.async_listen(EVENT_STATE_REPORTED, reported),
+            hass.bus.async_listen(EVENT_STATE_CHANGED, changed, event_filter=ours),
+            hass.bus.async_listen(EVENT_STATE_REPORTED, reported, event_filter=ours),
             hass.bus.async_listen(EVENT_RUN, run_event),
         ]
 
