@@ -7,8 +7,8 @@ most one flush per coalescing interval, and a flush changes one state (the reply
 
     bound = floor + ceil(duration * delta_rate)
 
-(the floor's one delta already counts the first, leading-edge flush)
-whatever the number of deltas. Rows are counted in the recorder's SQLite database.
+whatever the number of deltas (the floor's one delta already counts the first, leading-edge
+flush). Rows are counted in the recorder's SQLite database.
 """
 
 from __future__ import annotations
