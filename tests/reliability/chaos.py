@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, defaultdict
+from collections.abc import Callable
+import contextlib
 from dataclasses import dataclass, field
 import time
 from typing import Any
@@ -17,6 +19,14 @@ from typing import Any
 from custom_components.openclaw.aioopenclaw import ChatEvent, GatewayClient, RunState
 
 from .report import maximum, mean
+
+
+async def settle(task: asyncio.Task[Any]) -> None:
+    """End a helper task whatever happened to it (its error was recorded elsewhere)."""
+    if not task.done():
+        task.cancel()
+    with contextlib.suppress(BaseException):
+        await task
 
 
 class Observer:
@@ -28,6 +38,8 @@ class Observer:
         self.terminal_at: dict[str, float] = {}
         self.texts: dict[str, str] = {}  # run id -> text of the last delta seen
         self._waiters: dict[tuple[str, str], asyncio.Event] = {}
+        # (run id, what) -> callback run inside the delivering listener, before the next frame
+        self._hooks: dict[tuple[str, str], Callable[[], None]] = {}
         self.outages: list[list[float | None]] = []  # [down_at, up_at]
         self._unsubs = [
             client.subscribe_chat(self._on_chat),
@@ -48,9 +60,18 @@ class Observer:
             self.terminal_at.setdefault(event.run_id, time.monotonic())
 
     def _wake(self, run_id: str, what: str) -> None:
+        hook = self._hooks.pop((run_id, what), None)
+        if hook is not None:
+            hook()
         waiter = self._waiters.get((run_id, what))
         if waiter is not None:
             waiter.set()
+
+    def on(self, run_id: str, what: str, hook: Callable[[], None]) -> None:
+        """Run ``hook`` synchronously when the run's first delta (``"delta"``) or the delta
+        with a given text (``"text:<text>"``) is delivered, i.e. before the client reads the
+        next frame: the way to cut a connection between two frames."""
+        self._hooks[(run_id, what)] = hook
 
     def _on_connection(self, connected: bool, _error: BaseException | None) -> None:
         now = time.monotonic()
@@ -94,7 +115,7 @@ class ChaosTally:
         self.faults[record.fault] += 1
 
     def figures(self, observer: Observer) -> dict[str, Any]:
-        once = duplicates = lost = wrong = 0
+        once = duplicates = lost = wrong = resynced = 0
         recoveries: list[float] = []
         for rec in self.records:
             finals = observer.terminal.get(rec.run_id, [])
@@ -104,6 +125,7 @@ class ChaosTally:
                 continue
             good = finals[0].state is RunState.FINAL and finals[0].text == rec.expected
             good = good and rec.result_text == rec.expected
+            resynced += finals[0].resynced
             if not good:
                 wrong += 1
             elif len(finals) == 1:
@@ -120,6 +142,7 @@ class ChaosTally:
             "duplicates": duplicates,
             "lost": lost,
             "wrong": wrong,
+            "resynced": resynced,
             "reconnects": len(observer.outages),
             "reconnect_times": reconnects,
             "recoveries": recoveries,
@@ -135,6 +158,7 @@ class ChaosTally:
             f["duplicates"],
             f["lost"],
             f["wrong"],
+            f["resynced"],
             self.gateway_runs_started,
             f["reconnects"],
             mean(f["reconnect_times"]),

@@ -29,6 +29,7 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "duplicates",
             "lost",
             "wrong text",
+            "finals from history",
             "gateway runs started",
             "reconnects",
             "mean reconnect s",

@@ -13,11 +13,12 @@ import time
 from custom_components.openclaw.aioopenclaw import GatewayClient, OpenClawError
 from tests.fake_gateway import FakeGateway
 
-from .chaos import ChaosTally, Observer, RunRecord
+from .chaos import ChaosTally, Observer, RunRecord, settle
 
+MAIN = "agent:main:main"
 RUNS = 200
 SEED = 20260710
-SESSIONS = ("agent:main:main", "agent:main:chaos-a", "agent:main:chaos-b")
+SESSIONS = (MAIN, "agent:main:chaos-a", "agent:main:chaos-b")
 RUN_TIMEOUT = 15.0
 # Ticks every 0.2 s: the client's watchdog gives up on a link after 0.4 s of silence.
 TICK_MS = 200
@@ -74,8 +75,8 @@ async def _one_run(
         gw.faults.drop_before_final = True
     record = RunRecord(run_id, "".join(pieces), fault, time.monotonic())
     key = SESSIONS[index % len(SESSIONS)]
+    send = asyncio.create_task(client.chat_send(key, f"chaos {index}", idempotency_key=run_id))
     try:
-        send = asyncio.create_task(client.chat_send(key, f"chaos {index}", idempotency_key=run_id))
         if fault in ("restart", "offline", "stall_short", "stall_long"):
             async with asyncio.timeout(RUN_TIMEOUT):
                 await first_delta.wait()
@@ -84,6 +85,8 @@ async def _one_run(
         record.result_text = (await handle.wait(RUN_TIMEOUT)).text
     except (OpenClawError, TimeoutError) as err:
         record.error = f"{type(err).__name__}: {err}"
+    finally:
+        await settle(send)
     return record
 
 
@@ -122,3 +125,55 @@ async def test_chaos_loop_against_the_fake_gateway(
         assert len(asyncio.all_tasks()) <= tasks_before
         observer.close()
         await client.close()
+
+
+async def test_a_send_right_after_an_unnoticed_cut_neither_blocks_nor_fails(
+    fake: FakeGateway,
+    make_client: Callable[..., GatewayClient],
+    record: Callable[..., None],
+) -> None:
+    """The socket died (RST) but the reader has not run yet: the send must wait for the
+    reconnect and resend, not spin on the dead socket with the event loop blocked.
+
+    Found by the real-gateway chaos loop (a send right after a cut). The window is a few
+    loop iterations wide, so the cut is followed by 0..7 yields before the send.
+    """
+    client = make_client(fake.url, token=fake.token)
+    await client.connect()
+    observer = Observer(client)
+    tally = ChaosTally("fake gateway (send right after a cut)")
+    lags: list[float] = []
+
+    async def watch_loop() -> None:  # how long the event loop goes without running us
+        while True:
+            before = time.monotonic()
+            await asyncio.sleep(0.01)
+            lags.append(time.monotonic() - before - 0.01)
+
+    monitor = asyncio.create_task(watch_loop())
+    try:
+        for yields in range(8):
+            await client.wait_connected(5)
+            await asyncio.sleep(0.05)
+            run_id = f"cut-then-send-{yields}"
+            rec = RunRecord(run_id, f"ECHO: after cut {yields}", "cut_then_send", time.monotonic())
+            fake.splitter.cut_all()  # like the proxy's cut: an abrupt reset
+            for _ in range(yields):
+                await asyncio.sleep(0)
+            try:
+                handle = await client.chat_send(
+                    MAIN, f"after cut {yields}", idempotency_key=run_id, retry_for=3
+                )
+                rec.result_text = (await handle.wait(5)).text
+            except (OpenClawError, TimeoutError) as err:
+                rec.error = f"{type(err).__name__}: {err}"
+            tally.add(rec)
+    finally:
+        monitor.cancel()
+    await asyncio.sleep(0.2)
+    tally.gateway_runs_started = fake.stats.runs_started
+    record("chaos", tally.row(observer))
+    errors = [(r.run_id, r.error) for r in tally.records if r.error]
+    assert errors == []
+    assert max(lags) < 0.5, f"event loop blocked for {max(lags):.1f} s"
+    assert tally.figures(observer)["once"] == 8
