@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from homeassistant.config_entries import ConfigSubentry
+from homeassistant.config_entries import (
+    SIGNAL_CONFIG_ENTRY_CHANGED,
+    ConfigEntry,
+    ConfigEntryChange,
+    ConfigSubentry,
+)
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -18,6 +24,7 @@ from .entity import OpenClawEntity
 
 @callback
 def async_setup_agent_entities(
+    hass: HomeAssistant,
     entry: OpenClawConfigEntry,
     subentry_type: str,
     factory: Callable[[OpenClawConfigEntry, ConfigSubentry], Entity],
@@ -25,8 +32,9 @@ def async_setup_agent_entities(
 ) -> None:
     """One entity per subentry of this type, now and for subentries added later.
 
-    Adding a subentry does not reload the entry, so new ones are picked up when the entry
-    reports an update; removed ones go with their registry entries.
+    Adding a subentry does not reload the entry, so new ones are picked up from the entry's
+    change signal (not an update listener: the options flow reloads by itself, and HA
+    refuses update listeners next to it). Removed ones go with their registry entries.
     """
     added: set[str] = set()
 
@@ -39,11 +47,13 @@ def async_setup_agent_entities(
                     [factory(entry, subentry)], config_subentry_id=subentry.subentry_id
                 )
 
-    async def on_update(_hass: HomeAssistant, _entry: OpenClawConfigEntry) -> None:
-        add_new()
+    @callback
+    def on_change(change: ConfigEntryChange, changed: ConfigEntry) -> None:
+        if change is ConfigEntryChange.UPDATED and changed.entry_id == entry.entry_id:
+            add_new()
 
     add_new()
-    entry.async_on_unload(entry.add_update_listener(on_update))
+    entry.async_on_unload(async_dispatcher_connect(hass, SIGNAL_CONFIG_ENTRY_CHANGED, on_change))
 
 
 class OpenClawAgentEntity(OpenClawEntity):

@@ -55,7 +55,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """One AI task entity per ``ai_task_data`` subentry."""
-    async_setup_agent_entities(entry, SUBENTRY_AI_TASK, OpenClawTaskEntity, async_add_entities)
+    async_setup_agent_entities(
+        hass, entry, SUBENTRY_AI_TASK, OpenClawTaskEntity, async_add_entities
+    )
 
 
 def _error(key: str, **placeholders: str) -> HomeAssistantError:

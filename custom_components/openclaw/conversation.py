@@ -47,7 +47,7 @@ async def async_setup_entry(
 ) -> None:
     """One conversation entity per ``conversation`` subentry."""
     async_setup_agent_entities(
-        entry, SUBENTRY_CONVERSATION, OpenClawConversationEntity, async_add_entities
+        hass, entry, SUBENTRY_CONVERSATION, OpenClawConversationEntity, async_add_entities
     )
 
 
