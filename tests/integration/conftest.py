@@ -9,11 +9,22 @@ from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.openclaw.aioopenclaw import DeviceIdentity
 from custom_components.openclaw.client_factory import gateway_unique_id
 from custom_components.openclaw.const import CONF_DEVICE_KEY, CONF_TOKEN, CONF_URL, DOMAIN
 from tests.fake_gateway import FakeGateway
+
+# A fixed entry id keeps unique ids (and so snapshots) stable.
+ENTRY_ID = "01JZOPENCLAWENTRY000000000"
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """HA's serializer (stable ids, no timestamps), snapshots under ``snapshots/``."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture(autouse=True)
@@ -45,6 +56,7 @@ def mock_config_entry(
     """An entry as the config flow makes it for a URL + token pairing."""
     return MockConfigEntry(
         domain=DOMAIN,
+        entry_id=ENTRY_ID,
         title="OpenClaw 127.0.0.1",
         unique_id=gateway_unique_id(fake_gateway.url),
         data={

@@ -2,51 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from unittest.mock import patch
 
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
-import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.openclaw.const import DOMAIN
 from tests.fake_gateway import FakeGateway
+from tests.integration.helpers import wait_for
 
 CONNECTION = "binary_sensor.openclaw_127_0_0_1_connection"
-
-
-@pytest.fixture
-def mock_config_entry(mock_config_entry: MockConfigEntry) -> MockConfigEntry:
-    """The shared entry with a fixed id, so unique ids in snapshots are stable."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        entry_id="01JZOPENCLAWENTRY000000000",
-        title=mock_config_entry.title,
-        unique_id=mock_config_entry.unique_id,
-        data=dict(mock_config_entry.data),
-        options=dict(mock_config_entry.options),
-    )
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
-
-
-async def wait_for(hass: HomeAssistant, check: Callable[[], bool], timeout: float = 5) -> None:
-    """Let the fake and HA exchange frames until ``check()`` holds."""
-    async with asyncio.timeout(timeout):
-        while True:
-            await hass.async_block_till_done()
-            if check():
-                return
-            await asyncio.sleep(0.01)
 
 
 def other_entities(hass: HomeAssistant, entry: MockConfigEntry) -> list[str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from typing import Any
 from unittest.mock import patch
 
@@ -19,11 +17,11 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.openclaw.const import DOMAIN, SCOPES
 from tests.fake_gateway import FakeGateway
+from tests.integration.helpers import wait_for
 
 MAIN = "agent:main:main"
 THINKING = "select.main_thinking_level"
@@ -31,38 +29,10 @@ REASONING = "select.main_reasoning_level"
 
 
 @pytest.fixture
-def mock_config_entry(mock_config_entry: MockConfigEntry) -> MockConfigEntry:
-    """The shared entry with a fixed id, so unique ids in snapshots are stable."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        entry_id="01JZOPENCLAWENTRY000000000",
-        title=mock_config_entry.title,
-        unique_id=mock_config_entry.unique_id,
-        data=dict(mock_config_entry.data),
-        options=dict(mock_config_entry.options),
-    )
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
-
-
-@pytest.fixture
 def admin_scope() -> Any:
     """The integration asks the gateway for operator.admin too (not its default)."""
     with patch("custom_components.openclaw.client_factory.SCOPES", (*SCOPES, "operator.admin")):
         yield
-
-
-async def wait_for(hass: HomeAssistant, check: Callable[[], bool], timeout: float = 5) -> None:
-    """Let the fake and HA exchange frames until ``check()`` holds."""
-    async with asyncio.timeout(timeout):
-        while True:
-            await hass.async_block_till_done()
-            if check():
-                return
-            await asyncio.sleep(0.01)
 
 
 async def select(hass: HomeAssistant, entity_id: str, option: str) -> None:

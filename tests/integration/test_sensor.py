@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 from unittest.mock import PropertyMock, patch
@@ -24,7 +24,6 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.openclaw.const import (
@@ -35,6 +34,7 @@ from custom_components.openclaw.const import (
     MAX_STATE_LENGTH,
 )
 from tests.fake_gateway import FakeGateway
+from tests.integration.helpers import wait_for
 
 MAIN = "agent:main:main"
 REPLY = "sensor.main_latest_reply"
@@ -44,25 +44,6 @@ INPUT_TOKENS = "sensor.main_last_run_input_tokens"
 OUTPUT_TOKENS = "sensor.main_last_run_output_tokens"
 ACTIVE_RUNS = "sensor.openclaw_127_0_0_1_active_runs"
 VERSION = "sensor.openclaw_127_0_0_1_version"
-
-
-@pytest.fixture
-def mock_config_entry(mock_config_entry: MockConfigEntry) -> MockConfigEntry:
-    """The shared entry with a fixed id, so unique ids in snapshots are stable."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        entry_id="01JZOPENCLAWENTRY000000000",
-        title=mock_config_entry.title,
-        unique_id=mock_config_entry.unique_id,
-        data=dict(mock_config_entry.data),
-        options=dict(mock_config_entry.options),
-    )
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """HA's serializer (stable ids, no timestamps) and ``snapshots/`` directory."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture
@@ -78,16 +59,6 @@ def enable_all_entities() -> Iterator[None]:
         return_value=True,
     ):
         yield
-
-
-async def wait_for(hass: HomeAssistant, check: Callable[[], bool], timeout: float = 5) -> None:
-    """Let the fake and HA exchange frames until ``check()`` holds."""
-    async with asyncio.timeout(timeout):
-        while True:
-            await hass.async_block_till_done()
-            if check():
-                return
-            await asyncio.sleep(0.01)
 
 
 def record_states(hass: HomeAssistant, entity_id: str) -> list[str]:
@@ -346,7 +317,9 @@ async def test_exposing_a_session_in_options_adds_it(
     )
     assert result["type"] == "create_entry"
     await hass.async_block_till_done()
-    await wait_for(hass, lambda: hass.states.get("sensor.main_garden_run_state") is not None)
+    await wait_for(
+        hass, lambda: hass.states.get("sensor.main_garden_run_state") is not None, timeout=15
+    )
 
     assert hass.states.get("sensor.main_garden_run_state").state == "idle"
     entry_id = setup_integration.entry_id

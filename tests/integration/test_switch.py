@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from unittest.mock import patch
 
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
@@ -21,42 +19,14 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.openclaw.const import DOMAIN
 from tests.fake_gateway import FakeGateway
+from tests.integration.helpers import wait_for
 
 MAIN = "agent:main:main"
 FAST_MODE = "switch.main_fast_mode"
-
-
-@pytest.fixture
-def mock_config_entry(mock_config_entry: MockConfigEntry) -> MockConfigEntry:
-    """The shared entry with a fixed id, so unique ids in snapshots are stable."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        entry_id="01JZOPENCLAWENTRY000000000",
-        title=mock_config_entry.title,
-        unique_id=mock_config_entry.unique_id,
-        data=dict(mock_config_entry.data),
-        options=dict(mock_config_entry.options),
-    )
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
-
-
-async def wait_for(hass: HomeAssistant, check: Callable[[], bool], timeout: float = 5) -> None:
-    """Let the fake and HA exchange frames until ``check()`` holds."""
-    async with asyncio.timeout(timeout):
-        while True:
-            await hass.async_block_till_done()
-            if check():
-                return
-            await asyncio.sleep(0.01)
 
 
 async def turn(hass: HomeAssistant, service: str) -> None:
