@@ -26,15 +26,23 @@ async def async_setup_core(hass: HomeAssistant) -> None:
 
 
 def agent_subentry(
-    data: dict[str, Any], title: str = "Main agent", kind: str = SUBENTRY_CONVERSATION
+    data: dict[str, Any],
+    title: str = "Main agent",
+    kind: str = SUBENTRY_CONVERSATION,
+    subentry_id: str | None = None,
 ) -> ConfigSubentryData:
-    return ConfigSubentryData(
+    subentry = ConfigSubentryData(
         data={"agent_id": "main", **data}, subentry_type=kind, title=title, unique_id=None
     )
+    if subentry_id is not None:
+        subentry["subentry_id"] = subentry_id  # type: ignore[typeddict-unknown-key]
+    return subentry
 
 
-def task_subentry(data: dict[str, Any], title: str = "Task agent") -> ConfigSubentryData:
-    return agent_subentry(data, title, SUBENTRY_AI_TASK)
+def task_subentry(
+    data: dict[str, Any], title: str = "Task agent", subentry_id: str | None = None
+) -> ConfigSubentryData:
+    return agent_subentry(data, title, SUBENTRY_AI_TASK, subentry_id)
 
 
 def make_entry(
@@ -42,10 +50,12 @@ def make_entry(
     identity: DeviceIdentity,
     subentries: list[ConfigSubentryData],
     options: dict[str, Any] | None = None,
+    entry_id: str | None = None,
 ) -> MockConfigEntry:
     """The entry the config flow makes for URL + token, with the given subentries."""
     return MockConfigEntry(
         domain=DOMAIN,
+        entry_id=entry_id,
         title="OpenClaw 127.0.0.1",
         unique_id=gateway_unique_id(gateway.url),
         data={

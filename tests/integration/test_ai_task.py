@@ -7,21 +7,25 @@ import base64
 import json
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.components import ai_task, conversation
 from homeassistant.components.ai_task.const import DATA_COMPONENT
 from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import chat_session
+from homeassistant.helpers import chat_session, entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.openclaw.aioopenclaw import DeviceIdentity
 from tests.fake_gateway import FakeGateway
 
 from .assist_helpers import agent_entity_id, async_setup_core, make_entry, task_subentry
+from .conftest import ENTRY_ID
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
@@ -230,3 +234,24 @@ async def test_subentry_flow_adds_a_task_agent(
     entity_id = agent_entity_id(hass, setup_integration, "ai_task", "main")
     result = await _generate(hass, entity_id, instructions="ping")
     assert result["data"] == "ECHO: ping"
+
+
+async def test_snapshot(
+    hass: HomeAssistant,
+    fake_gateway: FakeGateway,
+    device_identity: DeviceIdentity,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    entry = make_entry(
+        fake_gateway,
+        device_identity,
+        [task_subentry({}, subentry_id="01JZOPENCLAWSUBENTRYTASK00")],
+        entry_id=ENTRY_ID,
+    )
+    with patch("custom_components.openclaw.PLATFORMS", [Platform.AI_TASK]):
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+    await hass.config_entries.async_unload(entry.entry_id)

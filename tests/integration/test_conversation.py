@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.components import conversation
 from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.const import Platform
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import area_registry as ar, device_registry as dr, intent, llm
+from homeassistant.helpers import (
+    area_registry as ar,
+    device_registry as dr,
+    entity_registry as er,
+    intent,
+    llm,
+)
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_mock_service,
+    snapshot_platform,
+)
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.openclaw import agent_turn
 from custom_components.openclaw.aioopenclaw import DeviceIdentity
@@ -27,6 +40,7 @@ from .assist_helpers import (
     listen_deltas,
     make_entry,
 )
+from .conftest import ENTRY_ID
 
 HANDOFF_TEXT = "That takes a little longer; I'll tell you when it's done."
 
@@ -528,3 +542,24 @@ async def test_removing_the_subentry_removes_the_agent(
         ("openclaw", subentry.subentry_id), setup_integration.entry_id
     )
     assert device is None
+
+
+async def test_snapshot(
+    hass: HomeAssistant,
+    fake_gateway: FakeGateway,
+    device_identity: DeviceIdentity,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    entry = make_entry(
+        fake_gateway,
+        device_identity,
+        [agent_subentry({}, subentry_id="01JZOPENCLAWSUBENTRYCONV00")],
+        entry_id=ENTRY_ID,
+    )
+    with patch("custom_components.openclaw.PLATFORMS", [Platform.CONVERSATION]):
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+    await hass.config_entries.async_unload(entry.entry_id)
