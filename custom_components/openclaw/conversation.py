@@ -103,9 +103,18 @@ class OpenClawConversationEntity(conversation.ConversationEntity, OpenClawAgentE
         except OpenClawError as err:
             turn.close()
             return await async_error_result(self.hass, user_input, conversation_id, err)
-        if turn.handed_off:
+        except Exception as err:
+            # A bug of ours must not reach the user as a traceback, nor leave the run going.
+            LOGGER.exception("Unexpected error in the Assist turn of run %s", turn.run_id)
+            turn.close()
+            self.entry.async_create_background_task(
+                self.hass, turn.async_abort(), f"openclaw abort {turn.run_id}"
+            )
+            return await async_error_result(self.hass, user_input, conversation_id, err)
+        if turn.handed_off and self.subentry.data.get(CONF_ANNOUNCE) and user_input.satellite_id:
             self._follow(turn, user_input.satellite_id)
         else:
+            # The coordinator's openclaw_run event reports a handed-off run's end anyway.
             turn.close()
         if not isinstance(chat_log.content[-1], conversation.AssistantContent):
             # A run that ended on a tool result or said nothing (NO_REPLY) still answers.
@@ -120,9 +129,8 @@ class OpenClawConversationEntity(conversation.ConversationEntity, OpenClawAgentE
         except HomeAssistantError as err:
             return await async_error_result(self.hass, user_input, conversation_id, err)
 
-    def _follow(self, turn: AgentTurn, satellite_id: str | None) -> None:
-        """Wait in the background for a handed-off run's end, then deliver it."""
-        announce = bool(self.subentry.data.get(CONF_ANNOUNCE)) and satellite_id is not None
+    def _follow(self, turn: AgentTurn, satellite_id: str) -> None:
+        """Wait in the background for a handed-off run's end, then announce the rest."""
 
         async def follow() -> None:
             try:
@@ -131,7 +139,7 @@ class OpenClawConversationEntity(conversation.ConversationEntity, OpenClawAgentE
             except TimeoutError:
                 LOGGER.debug("Stopped following run %s", turn.run_id)
                 return
-            if announce and satellite_id is not None and final.state is RunState.FINAL:
+            if final.state is RunState.FINAL:
                 await self._announce(turn.late_text(), satellite_id)
 
         task = self.entry.async_create_background_task(
