@@ -100,6 +100,7 @@ py314_make_root() {
     tmp="$PY314_ROOT.tmp.$$"
     rm -rf "$tmp"
     py314_log "debootstrap $suite into $tmp (about 40 s)"
+    local t0=$SECONDS
     if debootstrap --variant=minbase --include=python3.14,python3.14-venv,ca-certificates \
       "$suite" "$tmp" "${OPENCLAW_HA_DEBIAN_MIRROR:-http://deb.debian.org/debian}" "$script" \
       >"$PY314_CACHE/debootstrap.log" 2>&1 \
@@ -108,7 +109,8 @@ py314_make_root() {
       rm -rf "$PY314_ROOT"
       date -u +%FT%TZ" $suite" >"$tmp/.openclaw-root-complete"
       mv "$tmp" "$PY314_ROOT"
-      py314_log "root ready: $(chroot "$PY314_ROOT" /usr/bin/python3.14 --version) ($suite)"
+      py314_log "root ready: $(chroot "$PY314_ROOT" /usr/bin/python3.14 --version) ($suite," \
+        "$((SECONDS - t0)) s)"
       return 0
     fi
     py314_log "debootstrap $suite failed (log: $PY314_CACHE/debootstrap.log)"
@@ -198,7 +200,9 @@ py314_ensure() {
     py314_root_ok || py314_make_root
     py314_refresh_root_files
     if ! py314_venv_ok; then
+      local t1=$SECONDS
       py314_make_venv_chroot
+      py314_log "venv built in $((SECONDS - t1)) s"
       echo "$PY314_KEY" >"$PY314_VENV_HOST/.openclaw-venv-complete"
       # Keep the 3 newest venvs: another run may still be using an older one.
       local d
