@@ -36,12 +36,21 @@ from custom_components.openclaw.const import (
     EVENT_RUN,
 )
 
-from .fake_process import FakeGatewayProcess
+
+# Start-up chatter of a sandboxed core (no libturbojpeg, no IPv4 address, custom integration).
+QUIET_LOGGERS = (
+    "homeassistant.components.camera.img_util",
+    "homeassistant.components.network",
+    "homeassistant.loader",
+    "aiohttp_fast_zlib",
+)
 
 
 @contextlib.asynccontextmanager
 async def home_assistant(*, recorder: bool = True) -> AsyncIterator[HomeAssistant]:
     """A running HA core (with the recorder on a file DB when ``recorder``)."""
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     config_dir = Path(tempfile.mkdtemp(prefix="openclaw-bench-ha-"))
     # As in phcc's tests: no zeroconf (multicast) behind HA's aiohttp resolver. The gateway
     # is an IP literal, so no name is ever resolved.
@@ -135,7 +144,7 @@ async def recorder_rows(hass: HomeAssistant, entity_ids: list[str]) -> dict[str,
 
 
 def make_entry(
-    gw: FakeGatewayProcess, *, options: dict[str, Any] | None = None, conversation: bool = False
+    url: str, token: str, *, options: dict[str, Any] | None = None, conversation: bool = False
 ) -> MockConfigEntry:
     """The entry the config flow makes for URL + token (optionally with an Assist agent)."""
     subentries = []
@@ -151,11 +160,11 @@ def make_entry(
     return MockConfigEntry(
         domain=DOMAIN,
         title="OpenClaw bench",
-        unique_id=gw.url.removeprefix("ws://"),
+        unique_id=url.removeprefix("ws://"),
         data={
-            CONF_URL: gw.url,
+            CONF_URL: url,
             CONF_DEVICE_KEY: DeviceIdentity.generate().to_storage(),
-            CONF_TOKEN: gw.token,
+            CONF_TOKEN: token,
         },
         options=options or {},
         subentries_data=subentries,

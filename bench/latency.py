@@ -228,7 +228,7 @@ async def run(quick: bool = False) -> list[Row]:
         home_assistant() as hass,
         aiohttp.ClientSession() as session,
     ):
-        entry = make_entry(gw, conversation=True)
+        entry = make_entry(gw.url, gw.token, conversation=True)
         await setup_entry(hass, entry)
         agent = next(
             e.entity_id

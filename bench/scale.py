@@ -33,7 +33,7 @@ BUDGET_MEMORY = 50 * (1 << 20)
 
 async def _setup(hass: HomeAssistant, gw: FakeGatewayProcess, *, trace: bool) -> dict[str, Any]:
     """Set up an entry for ``gw``, measure, then remove it again."""
-    entry = make_entry(gw)
+    entry = make_entry(gw.url, gw.token)
     gc.collect()
     rss_before = rss_bytes()
     if trace:

@@ -43,15 +43,17 @@ def _rates(
 
 
 async def _bare_connect(
-    session: aiohttp.ClientSession, gw: FakeGatewayProcess
+    session: aiohttp.ClientSession, gw: FakeGatewayProcess | None, *, url: str = "", token: str = ""
 ) -> aiohttp.ClientWebSocketResponse:
-    """The handshake (not timed) for the bare receive loop."""
-    ws = await session.ws_connect(gw.url, max_msg_size=MAX_MESSAGE_SIZE)
+    """The handshake (not timed) for a bare receive loop, to ``gw`` or ``url`` + ``token``."""
+    if gw is not None:
+        url, token = gw.url, gw.token
+    ws = await session.ws_connect(url, max_msg_size=MAX_MESSAGE_SIZE)
     challenge_frame = json.loads((await ws.receive()).data)["payload"]
     params = build_connect_params(
         challenge=Challenge(nonce=challenge_frame["nonce"], ts=challenge_frame["ts"]),
         identity=DeviceIdentity.generate(),
-        credentials=Credentials(token=gw.token),
+        credentials=Credentials(token=token),
         client=ClientInfo(),
         role="operator",
         scopes=("operator.read", "operator.write"),

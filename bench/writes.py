@@ -77,7 +77,7 @@ async def _run(
 async def run(quick: bool = False) -> list[Row]:
     duration = 2.0 if quick else DURATION
     async with FakeGatewayProcess(tick_interval_ms=3_600_000) as gw, home_assistant() as hass:
-        entry = make_entry(gw)
+        entry = make_entry(gw.url, gw.token)
         await setup_entry(hass, entry)
         await _run(hass, gw, entry, 5, 0.1)  # warm-up
         floor = await _run(hass, gw, entry, 1, 0.01)
