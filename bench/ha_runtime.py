@@ -36,7 +36,6 @@ from custom_components.openclaw.const import (
     EVENT_RUN,
 )
 
-
 # Start-up chatter of a sandboxed core (no libturbojpeg, no IPv4 address, custom integration).
 QUIET_LOGGERS = (
     "homeassistant.components.camera.img_util",
