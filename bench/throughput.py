@@ -9,8 +9,10 @@ the medians are compared.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 import json
 import time
+from typing import Any
 
 import aiohttp
 
@@ -68,9 +70,13 @@ async def _bare_connect(
             return ws
 
 
-async def floor_trial(session: aiohttp.ClientSession, gw: FakeGatewayProcess, frames: int) -> float:
+async def floor_trial(
+    session: aiohttp.ClientSession,
+    gw: FakeGatewayProcess,
+    frames: int,
+    loads: Callable[[str], Any] = json.loads,
+) -> tuple[float, float]:
     ws = await _bare_connect(session, gw)
-    loads = json.loads
     try:
         blast = asyncio.create_task(gw.call("blast", runs=RUNS, deltas=DELTAS))
         msg = await ws.receive()
@@ -89,7 +95,7 @@ async def floor_trial(session: aiohttp.ClientSession, gw: FakeGatewayProcess, fr
 
 async def client_trial(
     session: aiohttp.ClientSession, gw: FakeGatewayProcess, frames: int
-) -> float:
+) -> tuple[float, float]:
     client = GatewayClient(session, gw.url, identity=DeviceIdentity.generate(), token=gw.token)
     await client.connect()
     done: asyncio.Future[tuple[float, float]] = asyncio.get_running_loop().create_future()
@@ -133,6 +139,17 @@ async def run(quick: bool = False) -> list[Row]:
         for _ in range(trials):
             floors.append(await floor_trial(session, gw, frames))
             clients.append(await client_trial(session, gw, frames))
+        # For reference: the same bare loop with orjson (Home Assistant ships it).
+        orjson_floor = 0.0
+        try:
+            import orjson
+
+            for _ in range(trials):
+                orjson_floor = max(
+                    orjson_floor, (await floor_trial(session, gw, frames, orjson.loads))[1]
+                )
+        except ImportError:
+            pass
     # CPU time of the receiving thread: what the client costs, whatever else the machine runs.
     value, floor = max(c[1] for c in clients), max(f[1] for f in floors)
     ratio = value / floor
@@ -152,6 +169,7 @@ async def run(quick: bool = False) -> list[Row]:
             "EventFrame, RunTracker text diff, ChatEvent, fan-out). "
             "Rates are per second of the receiving thread's CPU time (best trial), so other "
             f"load on the machine does not skew them; by wall time the ratio was {wall_ratio:.2f}. "
-            f"Client trials (wall/CPU) {_trials(clients)}; floor trials {_trials(floors)}",
+            f"Client trials (wall/CPU) {_trials(clients)}; floor trials {_trials(floors)}. "
+            f"The same bare loop with orjson.loads: {orjson_floor:,.0f}/CPU-s.",
         )
     ]
