@@ -21,6 +21,7 @@ from homeassistant.config_entries import (
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
+    ConfigSubentryData,
     ConfigSubentryFlow,
     OptionsFlowWithReload,
 )
@@ -45,6 +46,16 @@ from . import pairing
 from .aioopenclaw import DeviceIdentity, HelloOk, OpenClawError
 from .aioopenclaw.errors import PairingRequiredError, SetupCodeError
 from .aioopenclaw.setup_code import parse_setup_code
+from .assist_const import (
+    CONF_AGENT_ID,
+    CONF_ANNOUNCE,
+    CONF_REPLY_TIMEOUT,
+    CONF_SEND_CONTEXT,
+    CONF_SESSION_SCOPE,
+    DEFAULT_REPLY_TIMEOUT,
+    DEFAULT_SESSION_SCOPE,
+    SUBENTRY_CONVERSATION,
+)
 from .client_factory import gateway_unique_id
 from .const import (
     CONF_DELTA_RATE,
@@ -106,6 +117,7 @@ class OpenClawConfigFlow(ConfigFlow, domain=DOMAIN):
         self._pair_task: asyncio.Task[dict[str, Any]] | None = None
         self._pair_error: str | None = None
         self._return_step = "setup_code"
+        self._default_agent = "main"
 
     @staticmethod
     @callback
@@ -370,6 +382,7 @@ class OpenClawConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._return_step = step_id
                 return await self.async_step_pair()
             self._login, self._data = login, pairing.entry_data(login, outcome)
+            self._default_agent = outcome.default_agent_id
         except (OpenClawError, LoginError) as err:
             errors["base"] = pairing.error_key(err, logins[0])
             LOGGER.debug("login to the gateway failed: %s", errors["base"])
@@ -408,6 +421,7 @@ class OpenClawConfigFlow(ConfigFlow, domain=DOMAIN):
             hello: HelloOk = await pairing.async_wait_for_approval(
                 self.hass, login, self._request_id, pairing.PAIRING_TIMEOUT
             )
+            self._default_agent = hello.default_agent_id
             return pairing.entry_data(login, hello)
         except LoginError:
             raise
@@ -427,7 +441,21 @@ class OpenClawConfigFlow(ConfigFlow, domain=DOMAIN):
         await self.async_set_unique_id(gateway_unique_id(url), raise_on_progress=False)
         self._abort_if_unique_id_configured()
         title = self._discovery.name if self._discovery else pairing.url_host(url)
-        return self.async_create_entry(title=f"OpenClaw {title}", data=data)
+        # Like other conversation integrations: the default agent is an Assist agent at once.
+        agent = self._default_agent
+        assist: ConfigSubentryData = {
+            "subentry_type": SUBENTRY_CONVERSATION,
+            "title": f"OpenClaw {agent}",
+            "unique_id": None,
+            "data": {
+                CONF_AGENT_ID: agent,
+                CONF_SESSION_SCOPE: DEFAULT_SESSION_SCOPE,
+                CONF_REPLY_TIMEOUT: DEFAULT_REPLY_TIMEOUT,
+                CONF_SEND_CONTEXT: True,
+                CONF_ANNOUNCE: False,
+            },
+        }
+        return self.async_create_entry(title=f"OpenClaw {title}", data=data, subentries=[assist])
 
     # -- helpers -------------------------------------------------------------------------
 

@@ -151,6 +151,10 @@ async def test_setup_code_silent_approval(
     assert token not in json.dumps(dict(entry.data))
     assert token not in caplog.text
     assert code not in caplog.text
+    # The gateway's default agent is an Assist agent straight away.
+    [assist] = entry.subentries.values()
+    assert assist.subentry_type == "conversation"
+    assert assist.data["agent_id"] == "main"
 
 
 async def test_setup_code_waits_for_approval(
