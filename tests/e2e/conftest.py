@@ -84,37 +84,70 @@ def gateway_install() -> Install:
     return install
 
 
+class _Shared:
+    """One run dir, fake model and gateway per pytest process.
+
+    Other tiers import these fixtures into their own conftest (tests/reliability does), and
+    pytest then keeps one instance per conftest: without this, a full run would boot a
+    second gateway (20 s of CPU, 1.5-2 GB). The last user stops the processes.
+    """
+
+    run_dir: Path | None = None
+    model: FakeModel | None = None
+    model_users = 0
+    gateway: Gateway | None = None
+    gateway_users = 0
+
+
 @pytest.fixture(scope="session")
 def e2e_run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where the gateway's state, home, workspace and logs live (OPENCLAW_E2E_RUN_DIR to keep)."""
-    chosen = os.environ.get("OPENCLAW_E2E_RUN_DIR")
-    if chosen:
-        path = Path(chosen)
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-    return tmp_path_factory.mktemp("openclaw-e2e")
+    if _Shared.run_dir is None:
+        chosen = os.environ.get("OPENCLAW_E2E_RUN_DIR")
+        if chosen:
+            _Shared.run_dir = Path(chosen)
+            _Shared.run_dir.mkdir(parents=True, exist_ok=True)
+        else:
+            _Shared.run_dir = tmp_path_factory.mktemp("openclaw-e2e")
+    return _Shared.run_dir
 
 
 @pytest.fixture(scope="session")
 def _fake_model_process(gateway_install: Install, e2e_run_dir: Path) -> Iterator[FakeModel]:
-    model = FakeModel(e2e_run_dir)
-    model.start()
-    yield model
-    model.stop()
+    if _Shared.model is None:
+        model = FakeModel(e2e_run_dir)
+        model.start()
+        _Shared.model = model
+    _Shared.model_users += 1
+    yield _Shared.model
+    _Shared.model_users -= 1
+    if _Shared.model_users == 0:
+        _Shared.model.stop()
+        _Shared.model = None
 
 
 @pytest.fixture(scope="session")
 def _gateway_process(
     gateway_install: Install, e2e_run_dir: Path, _fake_model_process: FakeModel
 ) -> Iterator[Gateway]:
-    gateway = Gateway(gateway_install, e2e_run_dir, _fake_model_process.base_url)
-    gateway.start(timeout=float(os.environ.get("OPENCLAW_E2E_READY_TIMEOUT", "90")))
-    yield gateway
+    if _Shared.gateway is None:
+        gateway = Gateway(gateway_install, e2e_run_dir, _fake_model_process.base_url)
+        gateway.start(timeout=float(os.environ.get("OPENCLAW_E2E_READY_TIMEOUT", "90")))
+        _Shared.gateway = gateway  # only once started: a failed start is not shared
+    _Shared.gateway_users += 1
+    yield _Shared.gateway
+    _Shared.gateway_users -= 1
+    if _Shared.gateway_users == 0:
+        gateway, _Shared.gateway = _Shared.gateway, None
+        _stop_and_report(gateway, gateway_install, e2e_run_dir)
+
+
+def _stop_and_report(gateway: Gateway, install: Install, run_dir: Path) -> None:
     try:
         gateway.stop()
         gateway.cleanup_tmp()
     finally:
-        _TIMINGS["gateway version"] = gateway_install.version
+        _TIMINGS["gateway version"] = install.version
         _TIMINGS["start->ready s"] = [round(t, 2) for t in gateway.timings.start_to_ready]
         _TIMINGS["stop s"] = [round(t, 2) for t in gateway.timings.stop]
         if gateway.timings.killed:
@@ -122,7 +155,7 @@ def _gateway_process(
         if gateway.timings.cli:
             cli = [t for _name, t in gateway.timings.cli]
             _TIMINGS["cli calls"] = f"{len(cli)}, {sum(cli):.1f} s total, max {max(cli):.1f} s"
-        _TIMINGS["run dir"] = str(e2e_run_dir)
+        _TIMINGS["run dir"] = str(run_dir)
 
 
 @pytest.fixture
