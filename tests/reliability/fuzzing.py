@@ -68,7 +68,7 @@ def fuzz(
         counts.examples += 1
         try:
             outcome = check(example)
-        except Exception as err:  # the finding: anything that is not a typed error
+        except Exception as err:  # noqa: BLE001 - the finding: anything not a typed error
             counts.unhandled.append((f"{type(err).__name__}: {err}"[:200], repr(example)[:500]))
             return
         if outcome == ACCEPTED:
