@@ -38,7 +38,7 @@ async def main(keys: list[str], quick: bool) -> list[Row]:
         print(f"bench: row {key} ({ROWS[key]}) ...", file=sys.stderr, flush=True)
         try:
             new = await runner(quick)
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - one broken row must not lose the table
             traceback.print_exc()
             new = [
                 Row(key, ROWS[key], "error", "—", None, "—", False, f"{type(err).__name__}: {err}")

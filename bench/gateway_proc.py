@@ -14,7 +14,8 @@ Commands (``{"op": ..., ...}`` -> ``{"ok": true, ...}`` or ``{"ok": false, "erro
                                  bottleneck of a receive benchmark)
   pace {rate, count, piece}      the newest running run (started by chat.send with a hanging
                                  script) gets ``count`` deltas at ``rate`` per second on an
-                                 absolute schedule, then its final -> send times by seq
+                                 absolute schedule (written straight to the sockets, not via
+                                 the fake's send queue), then its final -> send times by seq
   restart {offline_s, starting_s, restart_expected_ms}
                                  shutdown event + close 1012, TCP refused for offline_s, then
                                  UNAVAILABLE for starting_s -> ready_ns (connects succeed)
@@ -159,9 +160,14 @@ class Driver:
             await asyncio.sleep(0.001)
 
     async def op_pace(self, rate: float, count: int, piece: str = "tok ") -> dict[str, Any]:
-        gw = self.gateway
         run = await self._newest_running_run()
-        await asyncio.sleep(0.05)  # let the status phases and the ack go out first
+        # The status phases and the ack go out first: frames are written directly from here on.
+        await asyncio.sleep(0.05)
+        for _ in range(1000):
+            if all(conn._queue.empty() for conn in self.gateway.conns):
+                break
+            await asyncio.sleep(0.001)
+        await asyncio.sleep(0.005)
         sent: list[tuple[int, int]] = []
         loop = asyncio.get_running_loop()
         start = loop.time()
@@ -172,22 +178,19 @@ class Driver:
             run.text += piece
             # Like the real gateway: an `agent` assistant event, then the chat delta.
             run.seq += 1
-            gw.broadcast(
-                "agent",
-                {
-                    "runId": run.run_id,
-                    "seq": run.seq,
-                    "stream": "assistant",
-                    "ts": now_ms(),
-                    "data": {"text": run.text, "delta": piece},
-                    "sessionKey": run.session_key,
-                },
-                session_key=run.session_key,
-            )
+            agent = {
+                "runId": run.run_id,
+                "seq": run.seq,
+                "stream": "assistant",
+                "ts": now_ms(),
+                "data": {"text": run.text, "delta": piece},
+                "sessionKey": run.session_key,
+            }
+            self._write_now("agent", agent, run.session_key)
             run.seq += 1
             payload = chat_payload(run.run_id, run.session_key, run.seq, "delta", run.text, piece)
             sent.append((run.seq, time.monotonic_ns()))
-            gw.broadcast("chat", payload, session_key=run.session_key)
+            self._write_now("chat", payload, run.session_key)
         elapsed = loop.time() - start
         await asyncio.sleep(max(0.0, 1 / rate))
         run.state = "final"
@@ -195,7 +198,7 @@ class Driver:
             run.task.cancel()
         final = chat_payload(run.run_id, run.session_key, run.seq, "final", run.text, "")
         final_at = time.monotonic_ns()
-        gw.broadcast("chat", final, session_key=run.session_key)
+        self._write_now("chat", final, run.session_key)
         run.done.set()
         return {
             "run_id": run.run_id,
@@ -204,6 +207,18 @@ class Driver:
             "elapsed": elapsed,
             "chars": len(run.text),
         }
+
+    def _write_now(self, event: str, payload: dict[str, Any], session_key: str) -> None:
+        """``broadcast`` without the fake's per-socket queue: the frame is on the socket when
+        this returns, so a send time taken just before it is the frame's time on the wire.
+        (Only while nothing else is queued for these sockets, as during ``pace``.)"""
+        for conn in list(self.gateway.conns):
+            if conn.may_receive(event, session_key) and conn.ws.state is State.OPEN:
+                conn.seq += 1 + conn.skip_next
+                conn.skip_next = 0
+                frame = {"type": "event", "event": event, "payload": payload, "seq": conn.seq}
+                text = json.dumps(frame, separators=_COMPACT, ensure_ascii=False)
+                conn.ws.transport.write(ws_text_frame(text))
 
     async def op_restart(
         self, offline_s: float = 0.0, starting_s: float = 1.0, restart_expected_ms: int = 1500

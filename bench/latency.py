@@ -205,19 +205,49 @@ async def _short_runs(
 
 
 def _row(key: str, what: str, samples: Samples, budgeted: bool, note: str) -> Row:
+    """The budget is judged on the latency our code adds to the floor's, frame by frame: the
+    absolute p99 on a loaded 2-core machine is the scheduler's (see the loop lag in the note),
+    and the floor pays it too."""
     p99 = percentile(samples.ours, 99)
     floor_p99 = percentile(samples.floor, 99)
+    added_p99 = percentile(samples.added, 99)
     return Row(
         key,
         what,
-        _p(samples.ours),
+        _p(samples.ours) + f" (added p99 {ms(added_p99)})",
         _p(samples.floor),
         p99 / floor_p99,
-        f"p99 < {ms(BUDGET_P99)}" if budgeted else "—",
-        p99 < BUDGET_P99 if budgeted else None,
+        f"p99 < {ms(BUDGET_P99)} over the floor" if budgeted else "—",
+        added_p99 < BUDGET_P99 if budgeted else None,
         f"{note} Added by our code, frame by frame (ours - floor): {_p(samples.added)}; "
         f"{len(samples.ours)} samples.",
     )
+
+
+class LoopLag:
+    """How late a 1 ms timer fires on this loop: the process's share of the CPU at the time."""
+
+    def __init__(self) -> None:
+        self.worst = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.worst = 0.0
+        self._task = asyncio.create_task(self._watch())
+
+    async def _watch(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(0.001)
+            self.worst = max(self.worst, loop.time() - before - 0.001)
+
+    async def stop(self) -> float:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        return self.worst
 
 
 async def run(quick: bool = False) -> list[Row]:
@@ -241,8 +271,13 @@ async def run(quick: bool = False) -> list[Row]:
             await gw.call("script", kwargs={"chunks": [], "hang": True, "count": len(rates) + 1})
             await _turn(hass, gw, probe, agent, 200, 50)  # warm-up: first-turn imports, caches
             for rate, count in rates.items():
+                lag = LoopLag()
+                lag.start()
                 chat_log, visible, achieved = await _turn(hass, gw, probe, agent, rate, count)
+                lag_turn = await lag.stop()
+                lag.start()
                 fired = await _short_runs(hass, gw, probe, entry, rate, 10 if quick else 40)
+                lag_short = await lag.stop()
                 budgeted = rate == BUDGET_RATE
                 rows.append(
                     _row(
@@ -252,7 +287,7 @@ async def run(quick: bool = False) -> list[Row]:
                         budgeted,
                         f"One Assist turn, {count} deltas ({achieved:.0f}/s achieved), every "
                         "delta uncoalesced. Floor: a bare aiohttp client on the same loop, same "
-                        "frames (ratio of p99s).",
+                        f"frames (ratio of p99s). Worst loop lag meanwhile: {ms(lag_turn)}.",
                     )
                 )
                 rows.append(
@@ -265,7 +300,8 @@ async def run(quick: bool = False) -> list[Row]:
                         "(later deltas of a run wait for the coalescer's timer; floor: first "
                         "deltas only). Text of every delta of the long run on the bus, "
                         f"coalescing wait included: {_p(visible.ours)}, bounded by "
-                        f"1/delta_rate = {ms(1 / DEFAULT_DELTA_RATE)}.",
+                        f"1/delta_rate = {ms(1 / DEFAULT_DELTA_RATE)}. Worst loop lag during the "
+                        f"short runs: {ms(lag_short)}.",
                     )
                 )
         finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 import math
 import os
 from pathlib import Path
@@ -74,10 +75,8 @@ def machine() -> str:
     versions = []
     for name in ("homeassistant", "aiohttp", "websockets"):
         try:
-            from importlib.metadata import version
-
             versions.append(f"{name} {version(name)}")
-        except Exception:
+        except PackageNotFoundError:
             continue
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return (
