@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 import importlib
 import logging
+import os
 from pathlib import Path
 import sys
 import time
@@ -78,7 +79,8 @@ def cli() -> int:
     finally:
         asyncio.set_event_loop(None)
         loop.close()
-    table = render(rows, machine_line)
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    table = render(rows, f"{machine_line}, at the end {load}")
     print(table)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
