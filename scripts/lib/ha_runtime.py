@@ -164,8 +164,14 @@ class HomeAssistantProcess:
             log.write(f"\n=== start {time.strftime('%H:%M:%S')} port {self.port}\n".encode())
             log.flush()
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "homeassistant", "--config", str(self.config_dir),
-                 "--skip-pip"],
+                [
+                    sys.executable,
+                    "-m",
+                    "homeassistant",
+                    "--config",
+                    str(self.config_dir),
+                    "--skip-pip",
+                ],
                 env=env,
                 cwd=self.config_dir,
                 stdin=subprocess.DEVNULL,
@@ -191,8 +197,10 @@ class HomeAssistantProcess:
             if not self.running:
                 raise RuntimeError("Home Assistant exited during start:\n" + self.log_tail())
             with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
-                async with session.get(f"{self.url}/api/") as resp:
-                    if resp.status in (200, 401):  # 401: up, wants a token
+                # No auth needed (an unauthenticated /api/ call would raise a login-failure
+                # notification); the server starts once the frontend is set up.
+                async with session.get(f"{self.url}/manifest.json") as resp:
+                    if resp.status < 500:
                         return
             if time.monotonic() > deadline:
                 raise RuntimeError(f"Home Assistant not answering after {timeout:.0f} s")
@@ -206,7 +214,9 @@ class HomeAssistantProcess:
         started = time.monotonic()
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
-        while proc.poll() is None and time.monotonic() - started < grace:
+        for _ in range(int(grace * 10)):
+            if proc.poll() is not None:
+                break
             await asyncio.sleep(0.1)
         if proc.poll() is None or _group_members(proc.pid):
             with contextlib.suppress(ProcessLookupError):
