@@ -8,7 +8,7 @@ a new ``Connection``. Requests still pending when the socket closes fail with
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 import contextlib
 from dataclasses import dataclass, field
 import itertools
@@ -105,12 +105,20 @@ def build_connect_params(
     role: str,
     scopes: tuple[str, ...],
     caps: tuple[str, ...],
+    commands: Sequence[str] | None = None,
+    permissions: Mapping[str, bool] | None = None,
+    client_id: str = CLIENT_ID,
+    client_mode: str = CLIENT_MODE,
 ) -> dict[str, Any]:
-    """The ``connect`` params, with only fields the oldest supported gateway knows."""
+    """The ``connect`` params, with only fields the oldest supported gateway knows.
+
+    ``commands``/``permissions`` (and a node ``client_id``/``client_mode``) are for the
+    ``node`` role; an operator sends none of them.
+    """
     payload = signature_payload(
         device_id=identity.device_id,
-        client_id=CLIENT_ID,
-        client_mode=CLIENT_MODE,
+        client_id=client_id,
+        client_mode=client_mode,
         role=role,
         scopes=scopes,
         signed_at_ms=challenge.ts,
@@ -123,11 +131,11 @@ def build_connect_params(
         "minProtocol": MIN_PROTOCOL,
         "maxProtocol": MAX_PROTOCOL,
         "client": {
-            "id": CLIENT_ID,
+            "id": client_id,
             "displayName": client.display_name,
             "version": client.version,
             "platform": PLATFORM,
-            "mode": CLIENT_MODE,
+            "mode": client_mode,
             "instanceId": client.instance_id,
         },
         "role": role,
@@ -143,6 +151,10 @@ def build_connect_params(
             "nonce": challenge.nonce,
         },
     }
+    if commands is not None:
+        params["commands"] = list(commands)
+    if permissions is not None:
+        params["permissions"] = dict(permissions)
     if client.locale:
         params["locale"] = client.locale
     return params
@@ -197,6 +209,10 @@ class Connection:
         on_seq_gap: Callable[[int, int], None] | None = None,
         ssl: SslOption = None,
         handshake_timeout: float = 15.0,
+        commands: Sequence[str] | None = None,
+        permissions: Mapping[str, bool] | None = None,
+        client_id: str = CLIENT_ID,
+        client_mode: str = CLIENT_MODE,
     ) -> Connection:
         """Open the socket and complete the handshake, or raise a typed error."""
         try:
@@ -221,6 +237,10 @@ class Connection:
                     role=role,
                     scopes=scopes,
                     caps=caps,
+                    commands=commands,
+                    permissions=permissions,
+                    client_id=client_id,
+                    client_mode=client_mode,
                 )
                 hello = await conn._send_connect(params)
         except TimeoutError as err:
@@ -254,7 +274,7 @@ class Connection:
             raise ProtocolError(f"unexpected {msg.type.name} frame during handshake")
         try:
             frame = json.loads(msg.data)
-        except ValueError as err:
+        except (ValueError, RecursionError) as err:  # deep nesting overflows the decoder
             raise ProtocolError("invalid JSON during handshake") from err
         if not isinstance(frame, dict):
             raise ProtocolError("frame is not an object")
@@ -338,7 +358,7 @@ class Connection:
     def _handle_text(self, data: str) -> None:
         try:
             frame = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):  # deep nesting overflows the decoder
             self.malformed_frames += 1
             _LOGGER.debug("ignored a frame that is not JSON (%d bytes)", len(data))
             return

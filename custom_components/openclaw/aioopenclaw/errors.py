@@ -7,6 +7,7 @@ never on message text. ``from_error_shape`` is the single place that reads the g
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 
@@ -227,6 +228,12 @@ _AUTH_DETAIL_CLASSES: dict[str, type[GatewayError]] = {
 }
 
 
+def _retry_after(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return int(value) if math.isfinite(value) and value >= 0 else None
+
+
 def from_error_shape(error: Any) -> GatewayError:
     """Build the typed error for a gateway ``error`` object (tolerates missing fields)."""
     if not isinstance(error, dict):
@@ -239,7 +246,7 @@ def from_error_shape(error: Any) -> GatewayError:
     kwargs: dict[str, Any] = {
         "details": details,
         "retryable": bool(error.get("retryable", False)),
-        "retry_after_ms": int(retry_after) if isinstance(retry_after, (int, float)) else None,
+        "retry_after_ms": _retry_after(retry_after),
     }
     detail_code = details.get("code")
     cls: type[GatewayError] | None = None

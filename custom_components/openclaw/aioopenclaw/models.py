@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+import math
 from typing import Any
 
 DEFAULT_TICK_INTERVAL_MS = 30_000
@@ -22,7 +23,15 @@ def _str(value: Any) -> str | None:
 
 
 def _int(value: Any) -> int | None:
-    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    """An int from a JSON number; None for anything else (JSON may carry NaN or Infinity)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return int(value) if math.isfinite(value) else None
+
+
+def _positive(value: Any) -> int | None:
+    number = _int(value)
+    return number if number is not None and number > 0 else None
 
 
 def message_text(message: Any) -> str:
@@ -74,11 +83,11 @@ class Policy:
         data = _dict(data)
         attachments = _dict(data.get("attachments"))
         return cls(
-            max_payload=_int(data.get("maxPayload")) or 26_214_400,
-            max_buffered_bytes=_int(data.get("maxBufferedBytes")) or 52_428_800,
-            tick_interval_ms=_int(data.get("tickIntervalMs")) or DEFAULT_TICK_INTERVAL_MS,
-            max_attachment_bytes=_int(attachments.get("maxBytes")),
-            max_image_bytes=_int(attachments.get("maxImageBytes")),
+            max_payload=_positive(data.get("maxPayload")) or 26_214_400,
+            max_buffered_bytes=_positive(data.get("maxBufferedBytes")) or 52_428_800,
+            tick_interval_ms=_positive(data.get("tickIntervalMs")) or DEFAULT_TICK_INTERVAL_MS,
+            max_attachment_bytes=_positive(attachments.get("maxBytes")),
+            max_image_bytes=_positive(attachments.get("maxImageBytes")),
         )
 
 
