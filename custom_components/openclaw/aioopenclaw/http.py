@@ -56,7 +56,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     text = value.strip()
     try:
         seconds = float(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         try:
             when = parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):
@@ -70,7 +70,7 @@ def _error_text(body: bytes) -> tuple[str | None, str | None]:
     """``(message, type)`` from ``{error:{message,type}}``, ``{ok:false,error:"…"}`` or text."""
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         text = body.decode("utf-8", "replace").strip()
         return (text[:_MAX_ERROR_TEXT] or None), None
     if not isinstance(data, dict):
@@ -119,7 +119,7 @@ def _error_for(
 def _json_object(body: bytes, what: str) -> dict[str, Any]:
     try:
         data = json.loads(body)
-    except ValueError as err:
+    except (ValueError, RecursionError) as err:
         raise ProtocolError(f"{what}: the answer is not JSON") from err
     if not isinstance(data, dict):
         raise ProtocolError(f"{what}: the answer is not a JSON object")
@@ -129,7 +129,7 @@ def _json_object(body: bytes, what: str) -> dict[str, Any]:
 def _sse_json(event: SSEEvent, what: str) -> Any:
     try:
         return json.loads(event.data)
-    except ValueError as err:
+    except (ValueError, RecursionError) as err:
         raise ProtocolError(f"{what}: a stream event is not JSON") from err
 
 
