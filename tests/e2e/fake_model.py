@@ -46,6 +46,9 @@ _EXTERNAL = re.compile(
     r"<<<EXTERNAL_UNTRUSTED_CONTENT[^>]*>>>(?P<body>.*?)<<<END_EXTERNAL_UNTRUSTED_CONTENT",
     re.DOTALL,
 )
+# Before 2026.9 the user text follows metadata blocks such as
+# "Sender (untrusted metadata):\n```json\n{...}\n```\n\n".
+_METADATA_BLOCK = re.compile(r"^[^\n]*\(untrusted metadata\):\n```[a-z]*\n.*?\n```\n+", re.DOTALL)
 # The internal context quotes each item as a JSON string: "System: [<ts>] <text>"
 _SYSTEM_LINE = re.compile(r'"System: \[[^\]]*\] (?P<text>(?:[^"\\]|\\.)*)"')
 _MODES = ("slow", "fail400", "fail500")
@@ -94,7 +97,10 @@ def classify(messages: list[dict[str, Any]]) -> Turn:
             body = external.group("body")
             body = body.split("\n---\n", 1)[1] if "\n---\n" in body else body
             return Turn("hook", body.strip())
-        text = _TIMESTAMP_PREFIX.sub("", raw, count=1)
+        text = raw
+        while _METADATA_BLOCK.match(text):
+            text = _METADATA_BLOCK.sub("", text, count=1)
+        text = _TIMESTAMP_PREFIX.sub("", text, count=1)
         text = text.split("\n\nRuntime:", 1)[0].strip()
         if "NO_REPLY" in text and "heartbeat" in text.lower():
             break  # the heartbeat prompt itself is not a test text

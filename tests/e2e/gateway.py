@@ -97,6 +97,43 @@ def run_install_script(version: str | None = None) -> Install:
     return install
 
 
+def version_key(version: str) -> tuple[int, ...]:
+    """``"2026.9.6"`` -> ``(2026, 9, 6)`` (a pre-release suffix is ignored)."""
+    parts = []
+    for part in version.split("."):
+        digits = "".join(c for c in part if c.isdigit()) if part[:1].isdigit() else ""
+        if not digits:
+            break
+        parts.append(int(digits))
+        if not part.isdigit():
+            break
+    return tuple(parts)
+
+
+@dataclass(frozen=True)
+class ConfigSupport:
+    """Config keys that older gateways reject (their config schema is closed).
+
+    Measured: 2026.5.12 refuses ``models.catalogRefresh`` and
+    ``gateway.nodes.pairing.autoApproveLocal``; 2026.3.24 also refuses a provider's
+    ``timeoutSeconds``. The exact release that added each key between those and 2026.9.6 is
+    not known, so the cut-offs are the first measured release that accepts it.
+    """
+
+    provider_timeout: bool
+    catalog_refresh: bool
+    auto_approve_local: bool
+
+    @classmethod
+    def for_version(cls, version: str) -> ConfigSupport:
+        key = version_key(version)
+        return cls(
+            provider_timeout=key >= (2026, 5),
+            catalog_refresh=key >= (2026, 9),
+            auto_approve_local=key >= (2026, 9),
+        )
+
+
 # ---------------------------------------------------------------------------------------------
 # Small helpers
 # ---------------------------------------------------------------------------------------------
@@ -258,6 +295,7 @@ class Gateway:
         self.config_path = self.state_dir / "openclaw.json"
         self.log_path = run_dir / "logs" / "gateway.out"
         self.timings = Timings()
+        self.support = ConfigSupport.for_version(install.version)
         self._proc: subprocess.Popen[bytes] | None = None
         self._tmp_before = frozenset(_tmp_leftovers())
         self._admin_device: Any = None  # raw_client.Device, made on first use
@@ -283,6 +321,16 @@ class Gateway:
     # -- config --
 
     def _initial_config(self, auto_approve_local: bool) -> dict[str, Any]:
+        config = self._full_config(auto_approve_local)
+        if not self.support.provider_timeout:
+            del config["models"]["providers"]["fake"]["timeoutSeconds"]
+        if not self.support.catalog_refresh:
+            del config["models"]["catalogRefresh"]
+        if not self.support.auto_approve_local:
+            del config["gateway"]["nodes"]
+        return config
+
+    def _full_config(self, auto_approve_local: bool) -> dict[str, Any]:
         return {
             "gateway": {
                 "mode": "local",
@@ -680,4 +728,6 @@ class Gateway:
 
     async def set_auto_approve_local(self, enabled: bool) -> None:
         """Silent loopback pairing on or off (off makes pairing visible on loopback)."""
+        if not self.support.auto_approve_local:
+            raise GatewayError(f"gateway {self.install.version} has no autoApproveLocal switch")
         await self.config_patch({"gateway": {"nodes": {"pairing": {"autoApproveLocal": enabled}}}})

@@ -157,7 +157,7 @@ async def connect(
             if bootstrap_token:
                 auth["bootstrapToken"] = bootstrap_token
             params: dict[str, Any] = {
-                "minProtocol": 4,
+                "minProtocol": 3,
                 "maxProtocol": 4,
                 "client": {
                     "id": client_id,

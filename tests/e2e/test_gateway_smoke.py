@@ -24,7 +24,7 @@ async def test_signed_handshake_and_chat_turn(gateway: Gateway, fake_model: Fake
     try:
         hello = conn.hello
         assert hello["type"] == "hello-ok"
-        assert hello["protocol"] == 4
+        assert hello["protocol"] in (3, 4)  # 4 from 2026.5.12 on
         assert hello["auth"]["role"] == "operator"
         # Loopback + autoApproveLocal: the device is approved silently and gets a token.
         assert hello["auth"].get("deviceToken")
@@ -62,7 +62,7 @@ async def test_signed_handshake_and_chat_turn(gateway: Gateway, fake_model: Fake
 
     seen = fake_model.chat_requests(text)
     assert len(seen) == 1
-    assert seen[0]["stream"] is True and seen[0]["include_usage"] is True
+    assert seen[0]["stream"] is True  # (include_usage is asked for from 2026.5.12 on)
 
 
 async def test_bad_token_is_refused(gateway: Gateway) -> None:
