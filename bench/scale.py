@@ -119,7 +119,7 @@ async def run(quick: bool = False) -> list[Row]:
             f"< {BUDGET_SETUP:g} s",
             value["time"] < BUDGET_SETUP,
             f"{value['sessions']} sessions exposed (the agents' main sessions, capped at 50), "
-            f"{value['entities']} entities (floor: {floor['sessions']} sessions, "
+            f"{value['entities']} entities (floor: {floor['sessions']} exposed, "
             f"{floor['entities']} entities). Setup lists at most 200 sessions, so the "
             "gateway's session count does not enter; the entity count (bounded by the cap) "
             "does.",
