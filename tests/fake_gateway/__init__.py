@@ -51,6 +51,17 @@ Data and pairing controls:
   gw.sessions (SessionStore), gw.runs.runs (runId -> Run), gw.pairing (PairingStore),
   gw.wakes (wake params + /hooks/wake bodies), gw.hook_requests (/hooks/agent bodies)
 
+Nodes (``role: "node"`` sockets; see nodes.py): a node's declared ``commands`` outside the
+allowlist (platform defaults + ``gw.node_commands_allow`` - ``gw.node_commands_deny``) are
+withheld; the rest wait for ``gw.approve_node(request_id)`` (requests: ``gw.pending_nodes``)
+unless ``gw.auto_approve_node_commands``. ``node.list`` rows come from ``gw.nodes.rows()``;
+``node.invoke`` sends ``node.invoke.request`` to the node and answers after its
+``node.invoke.result`` (timeout -> ``TIMEOUT``, node gone -> ``DISCONNECTED``, offline ->
+``NOT_CONNECTED``, unknown/unapproved -> ``PAIRING_CHANGED``). Records:
+``gw.nodes.invoke_requests``, ``gw.nodes.results``, ``gw.node_events``. Nodes may call only
+node methods (and ``health``), operators no node method (``unauthorized role: …``); a node
+coming or going broadcasts ``presence``.
+
 Faults (``gw.faults``, a ``Faults``; one-shot switches reset when they fire):
   response_delay (s) + delay_methods (set or None = all); refuse_connects (N) +
   refuse_retry_after_ms; drop_after_deltas (N, next run); drop_before_ack (next chat.send;

@@ -24,6 +24,8 @@ EVENT_SCOPES: dict[str, str] = {
     "chat.metadata.changed": "operator.read",
     "device.pair.requested": "operator.pairing",
     "device.pair.resolved": "operator.pairing",
+    "node.pair.requested": "operator.pairing",
+    "node.pair.resolved": "operator.pairing",
 }
 
 # ``write`` implies read/talk/sessions.*; ``admin`` implies everything.

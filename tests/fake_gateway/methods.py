@@ -22,9 +22,17 @@ READ, WRITE, ADMIN, PAIRING = (
     "operator.admin",
     "operator.pairing",
 )
+NODE = "node"  # methods of the node role (no operator scope; operators may not call them)
 # sessions.patch fields a write-scoped operator may change (9.x); the rest needs admin.
 PATCH_WRITE_FIELDS = {
-    "label", "model", "thinkingLevel", "fastMode", "pinned", "archived", "unread", "category",
+    "label",
+    "model",
+    "thinkingLevel",
+    "fastMode",
+    "pinned",
+    "archived",
+    "unread",
+    "category",
 }  # fmt: skip  (2026.9.6: every other field, reasoningLevel included, needs operator.admin)
 THINKING_LEVELS = ("off", "minimal", "low", "medium", "high", "xhigh", "adaptive")
 
@@ -238,7 +246,20 @@ def wake(gw: FakeGateway, conn: Conn, params: dict[str, Any]) -> Any:
 
 
 def node_list(gw: FakeGateway, conn: Conn, params: dict[str, Any]) -> Any:
-    return {"nodes": []}
+    return {"nodes": gw.nodes.rows()}
+
+
+def node_invoke(gw: FakeGateway, conn: Conn, params: dict[str, Any]) -> Any:
+    return gw.nodes.invoke(conn, params)  # a coroutine: answered when the node is done
+
+
+def node_invoke_result(gw: FakeGateway, conn: Conn, params: dict[str, Any]) -> Any:
+    return gw.nodes.result(conn, params)
+
+
+def node_event(gw: FakeGateway, conn: Conn, params: dict[str, Any]) -> Any:
+    gw.node_events.append(dict(params))
+    return {"ok": True, "event": params["event"], "handled": False}
 
 
 def config_get(gw: FakeGateway, conn: Conn, params: dict[str, Any]) -> Any:
@@ -282,6 +303,9 @@ METHODS: dict[str, tuple[str, Handler]] = {
     "chat.abort": (WRITE, chat_abort),
     "wake": (WRITE, wake),
     "node.list": (READ, node_list),
+    "node.invoke": (WRITE, node_invoke),
+    "node.invoke.result": (NODE, node_invoke_result),
+    "node.event": (NODE, node_event),
     "config.get": (READ, config_get),
     "device.pair.list": (PAIRING, pair_list),
     "device.pair.approve": (PAIRING, pair_approve),
@@ -295,7 +319,9 @@ def dispatch(gw: FakeGateway, conn: Conn, method: str, params: Any) -> Any:
     if entry is None or (gw.methods is not None and method not in gw.methods):
         raise errors.Reject("INVALID_REQUEST", f"unknown method: {method}")
     scope, handler = entry
-    if not has_scope(conn.scopes, scope):
+    if method != "health" and (conn.role == "node") != (scope == NODE):
+        raise errors.Reject("INVALID_REQUEST", f"unauthorized role: {conn.role}")
+    if conn.role != "node" and not has_scope(conn.scopes, scope):
         if gw.legacy_scope_errors:  # 2026.3.x: no FORBIDDEN code yet
             raise errors.Reject("INVALID_REQUEST", f"missing scope: {scope}")
         raise errors.missing_scope(scope)

@@ -320,6 +320,30 @@ METHOD_PARAMS: dict[str, Schema] = {
         closed=False,
     ),
     "node.list": Obj(),
+    "node.invoke": Obj(
+        required={"nodeId": _NONEMPTY, "command": _NONEMPTY, "idempotencyKey": _NONEMPTY},
+        optional={
+            "params": AnyValue(),
+            "timeoutMs": Int(minimum=0),
+            "sessionKey": _NONEMPTY,
+            "turnSourceChannel": Str(),
+            "turnSourceTo": Str(),
+            "turnSourceAccountId": Str(),
+            "turnSourceThreadId": OneOf((Str(), Num())),
+        },
+    ),
+    "node.invoke.result": Obj(
+        required={"id": _NONEMPTY, "nodeId": _NONEMPTY, "ok": Bool()},
+        optional={
+            "payload": AnyValue(),
+            # The gateway drops a null payloadJSON/error before validating.
+            "payloadJSON": Nullable(Str()),
+            "error": Nullable(Obj(optional={"code": _NONEMPTY, "message": _NONEMPTY})),
+        },
+    ),
+    "node.event": Obj(
+        required={"event": _NONEMPTY}, optional={"payload": AnyValue(), "payloadJSON": Str()}
+    ),
     "config.get": Obj(),
     "device.pair.list": Obj(),
     "device.pair.approve": Obj(required={"requestId": _NONEMPTY}),

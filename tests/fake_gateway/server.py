@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import inspect
 import json
 from typing import Any
 import uuid
@@ -19,6 +20,7 @@ from .connection import Conn
 from .faults import Faults, Stats
 from .handshake import handle_connect
 from .methods import METHODS, THINKING_LEVELS, dispatch
+from .nodes import NodeRegistry, NodeSurfaceRequest
 from .runs import ModelFn, RunManager, RunScript, ToolCall
 from .schema import REQUEST_FRAME, validate
 from .sessions import Session, SessionStore
@@ -33,6 +35,7 @@ EVENTS = [
     "connect.challenge", "agent", "chat", "chat.metadata.changed", "session.message",
     "sessions.changed", "presence", "tick", "health", "heartbeat", "shutdown",
     "device.pair.requested", "device.pair.resolved", "config.changed", "skills.changed",
+    "node.pair.requested", "node.pair.resolved", "node.invoke.request", "node.invoke.cancel",
 ]  # fmt: skip
 
 
@@ -88,6 +91,12 @@ class FakeGateway:
         self.sse_keepalive_s = 15.0
         self.history_followers: dict[str, list[asyncio.Queue[dict[str, Any] | None]]] = {}
         self.state_version = {"presence": 1, "health": 1}
+        # Nodes (see nodes.py): gateway.nodes.commands.allow / deny, surface approval.
+        self.nodes = NodeRegistry(self)
+        self.node_commands_allow: set[str] = set()
+        self.node_commands_deny: set[str] = set()
+        self.auto_approve_node_commands = False
+        self.node_events: list[dict[str, Any]] = []  # params of node.event requests
         self._started_at = now_ms()
         self._startup_until = 0.0
         self._ws_server: Server | None = None
@@ -198,6 +207,8 @@ class FakeGateway:
             pass
         finally:
             self.conns.discard(conn)
+            if conn.role == "node":
+                self.nodes.disconnected(conn)
             conn.authed = False
             conn.finish()
             conn.gone.set()
@@ -244,6 +255,8 @@ class FakeGateway:
         self.stats.hello_ok += 1
         conn.res(frame["id"], hello)
         self.state_version["presence"] += 1
+        if conn.role == "node":
+            self.nodes.connected(conn, frame["params"])
         return True
 
     def _on_frame(self, conn: Conn, message: str | bytes) -> None:
@@ -270,6 +283,11 @@ class FakeGateway:
             error = None
         except errors.Reject as rej:
             payload, error = None, rej.shape()
+        if inspect.isawaitable(payload):  # node.invoke: answered once the node has answered
+            task = asyncio.create_task(self._awaited_res(conn, frame["id"], payload))
+            self._handlers.add(task)
+            task.add_done_callback(self._handlers.discard)
+            return
         if method == "chat.send" and error is None and self.faults.drop_before_ack:
             self.faults.drop_before_ack = False
             self.drop_connections_for_fault()
@@ -281,6 +299,14 @@ class FakeGateway:
             task.add_done_callback(self._handlers.discard)
         else:
             conn.res(frame["id"], payload, error)
+
+    @staticmethod
+    async def _awaited_res(conn: Conn, req_id: str, work: Any) -> None:
+        try:
+            payload, error = await work, None
+        except errors.Reject as rej:
+            payload, error = None, rej.shape()
+        conn.res(req_id, payload, error)
 
     @staticmethod
     async def _late_res(
@@ -302,6 +328,11 @@ class FakeGateway:
         for conn in list(self.conns):
             if conn.may_receive(event, session_key):
                 conn.event(event, payload, state_version=state_version)
+
+    def broadcast_presence(self) -> None:
+        """``presence`` to everyone (the real gateway sends it when a node comes or goes)."""
+        self.state_version["presence"] += 1
+        self.broadcast("presence", {"presence": self.presence()}, state_version=self.state_version)
 
     def emit_session_message(self, session: Session, stored: dict[str, Any], run_id: str) -> None:
         meta = stored.get("__openclaw") or {}
@@ -572,6 +603,17 @@ class FakeGateway:
                 for d in self.pairing.devices.values()
             ],
         }
+
+    # --- test controls: nodes ----------------------------------------------------------------
+
+    @property
+    def pending_nodes(self) -> list[NodeSurfaceRequest]:
+        """Node command surfaces waiting for ``openclaw nodes approve``."""
+        return self.nodes.pending
+
+    def approve_node(self, request_id: str) -> bool:
+        """Approve a node's command surface (``openclaw nodes approve <requestId>``)."""
+        return self.nodes.approve(request_id)
 
     # --- test controls: faults ---------------------------------------------------------------
 
