@@ -304,8 +304,10 @@ class GatewayClient:
             try:
                 await self._open()
             except OpenClawError as err:
-                if isinstance(err, DeviceTokenMismatchError) and (
-                    self._credentials.token or self._credentials.password
+                if (
+                    isinstance(err, DeviceTokenMismatchError)
+                    and self._credentials.device_token
+                    and (self._credentials.token or self._credentials.password)
                 ):
                     # The device token was revoked: fall back to the shared secret once.
                     self._credentials = Credentials(
