@@ -27,6 +27,7 @@ import socket
 import stat
 import sys
 import time
+import traceback
 from typing import Any
 
 import aiohttp
@@ -42,6 +43,10 @@ from tests.e2e.gateway import Gateway, cache_dir, find_install, wanted_version  
 HA_DEFAULT_PORT = 8123
 GATEWAY_DEFAULT_PORT = 18789  # OpenClaw's own default
 USERNAME = "dev"
+
+
+class DevelopError(RuntimeError):
+    """A problem to report in one line (no traceback)."""
 
 
 def say(text: str = "") -> None:
@@ -92,6 +97,7 @@ def setup_code_expiry(code: str) -> datetime | None:
 
 def port_free(port: int) -> bool:
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Home Assistant binds
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
@@ -141,7 +147,7 @@ class Develop:
         want_ha = args.port or state.data.get("ha_port") or HA_DEFAULT_PORT
         want_gw = state.data.get("gateway_port") or GATEWAY_DEFAULT_PORT
         if args.port and not port_free(args.port):
-            raise SystemExit(f"develop: port {args.port} is in use on 127.0.0.1")
+            raise DevelopError(f"port {args.port} is in use on 127.0.0.1")
         socks = [loopback_bridge.listen_preferring(want_ha, HA_DEFAULT_PORT, 0)]
         ha_port = socks[0].getsockname()[1]
         state.data["ha_port"] = ha_port
@@ -194,8 +200,8 @@ class Develop:
         started = time.monotonic()
         install = find_install()
         if install is None:
-            raise SystemExit(
-                f"develop: OpenClaw gateway {wanted_version()} is not installed "
+            raise DevelopError(
+                f"OpenClaw gateway {wanted_version()} is not installed "
                 "(scripts/develop runs scripts/install-gateway; did it fail?)"
             )
         model_dir = self.root / "model"
@@ -241,7 +247,7 @@ class Develop:
         self.timings["HA running"] = time.monotonic() - started
         handlers = await api.get("/api/config/config_entries/flow_handlers")
         if "openclaw" not in handlers:
-            raise RuntimeError(
+            raise DevelopError(
                 "Home Assistant did not pick up custom_components/openclaw:\n" + ha.log_tail()
             )
 
@@ -418,11 +424,11 @@ async def amain(args: argparse.Namespace) -> int:
             await task
         except asyncio.CancelledError:
             pass
-        except SystemExit as err:
-            note(str(err.code))
-            rc = 1
-        except Exception as err:  # noqa: BLE001 - report and clean up
+        except DevelopError as err:
             note(f"error: {err}")
+            rc = 1
+        except Exception:  # noqa: BLE001 - report, then clean up below
+            traceback.print_exc()
             rc = 1
     finally:
         stopper.cancel()

@@ -87,6 +87,9 @@ def step(text: str) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--keep", action="store_true", help="keep the config entry it adds")
+    parser.add_argument(
+        "--code", help="use this setup code (for scripts/develop --gateway: from your gateway)"
+    )
     args = parser.parse_args()
     state = json.loads((CACHE / "develop" / "develop.json").read_text())
     api = Api(f"http://127.0.0.1:{state['ha_port']}")
@@ -104,14 +107,16 @@ def main() -> int:
         step(f"remove the existing entry {entry['title']}")
         api.call("DELETE", f"/api/config/config_entries/entry/{entry['entry_id']}")
 
-    t = step("fresh setup code from the running scripts/develop")
-    code = subprocess.run(
-        [str(REPO / "scripts" / "develop"), "--setup-code"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    print(f"check:   got one in {time.monotonic() - t:.1f} s ({len(code)} chars)")
+    code = args.code
+    if not code:
+        t = step("fresh setup code from the running scripts/develop")
+        code = subprocess.run(
+            [str(REPO / "scripts" / "develop"), "--setup-code"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        print(f"check:   got one in {time.monotonic() - t:.1f} s ({len(code)} chars)")
 
     t = step("config flow: handler openclaw, menu 'setup_code', paste the code")
     flow = api.call("POST", "/api/config/config_entries/flow", {"handler": "openclaw"})
