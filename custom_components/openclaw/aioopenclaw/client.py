@@ -48,6 +48,9 @@ _LOGGER = logging.getLogger(__name__)
 DEFAULT_SCOPES = ("operator.read", "operator.write")
 BACKOFF_MIN = 1.0
 BACKOFF_MAX = 30.0
+# After a planned gateway restart the first retry comes this soon (then doubling as usual).
+RESTART_FIRST_DELAY = 0.25
+SERVICE_RESTART_CLOSE_CODE = 1012
 HISTORY_LIMIT_MAX = 1000
 # How far back a resync looks for a missed final in a session's transcript.
 RESYNC_HISTORY_LIMIT = 200
@@ -182,6 +185,7 @@ class GatewayClient:
         self._reconnect_task: asyncio.Task[None] | None = None
         self._resync_task: asyncio.Task[None] | None = None
         self._closing = False
+        self._restart_expected = False
         self._last_error: BaseException | None = None
         self._tracker = RunTracker()
         self._handles: dict[str, RunHandle] = {}
@@ -285,17 +289,24 @@ class GatewayClient:
     def _connection_closed(self, conn: Connection, code: int | None, reason: str) -> None:
         if conn is not self._conn:
             return
+        # A planned restart (a `shutdown` event, close 1012) is back in about a second: start
+        # retrying sooner than after an unexplained drop.
+        restarting = self._restart_expected or code == SERVICE_RESTART_CLOSE_CODE
+        self._restart_expected = False
         self._connected.clear()
         _LOGGER.debug("gateway connection closed (%s)", code)
         for listener in list(self._connection_listeners):
             _call_safely(listener, False, None)
         if not self._closing and (self._reconnect_task is None or self._reconnect_task.done()):
             self._reconnect_task = asyncio.create_task(
-                self._reconnect_loop(), name="openclaw-reconnect"
+                self._reconnect_loop(restarting), name="openclaw-reconnect"
             )
 
-    async def _reconnect_loop(self) -> None:
-        delays = iter(backoff_delays(*self._backoff))
+    async def _reconnect_loop(self, restarting: bool = False) -> None:
+        first, maximum = self._backoff
+        delays = iter(
+            backoff_delays(min(first, RESTART_FIRST_DELAY) if restarting else first, maximum)
+        )
         while not self._closing:
             delay = next(delays)
             if isinstance(self._last_error, GatewayError) and self._last_error.retry_after_ms:
@@ -414,6 +425,8 @@ class GatewayClient:
             event = self._tracker.process(frame.payload)
             if event is not None:
                 self._deliver_chat(event)
+        elif frame.event == "shutdown":
+            self._restart_expected = True
         elif frame.event == "session.message":
             transcript = SessionMessage.from_payload(frame.payload)
             for on_message in list(self._message_listeners.get(transcript.session_key, ())):

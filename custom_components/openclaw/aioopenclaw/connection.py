@@ -36,6 +36,12 @@ from .errors import (
 from .identity import DeviceIdentity, signature_payload
 from .models import Challenge, EventFrame, HelloOk
 
+_orjson_loads: Callable[[str], Any] | None
+try:
+    from orjson import loads as _orjson_loads
+except ImportError:  # pragma: no cover - optional speed-up
+    _orjson_loads = None
+
 _LOGGER = logging.getLogger(__name__)
 
 MIN_PROTOCOL = 3
@@ -94,6 +100,20 @@ class ClientInfo:
     instance_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     user_agent: str = "aioopenclaw"
     locale: str | None = None
+
+
+def decode_json(data: str) -> Any:
+    """orjson where installed (Home Assistant ships it), else the standard library.
+
+    orjson refuses lone surrogates, which a JavaScript gateway emits when a delta splits an
+    emoji; the standard decoder accepts them, so it is the fallback, not an error.
+    """
+    if _orjson_loads is not None:
+        try:
+            return _orjson_loads(data)
+        except ValueError:
+            pass
+    return json.loads(data)
 
 
 def build_connect_params(
@@ -357,7 +377,7 @@ class Connection:
 
     def _handle_text(self, data: str) -> None:
         try:
-            frame = json.loads(data)
+            frame = decode_json(data)
         except (ValueError, RecursionError):  # deep nesting overflows the decoder
             self.malformed_frames += 1
             _LOGGER.debug("ignored a frame that is not JSON (%d bytes)", len(data))
