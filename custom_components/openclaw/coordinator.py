@@ -55,6 +55,11 @@ RUN_EVENT_TYPES = [RUN_STARTED, "final", "aborted", "error"]
 SESSIONS_LIST_LIMIT = 200
 
 
+def reply_channel(session_key: str) -> str:
+    """Listener key for reply-text updates only (coalesced deltas) of a session."""
+    return f"{session_key}#reply"
+
+
 @dataclass
 class SessionState:
     """What HA knows about one exposed session."""
@@ -380,7 +385,8 @@ class OpenClawCoordinator:
         state = self.sessions.get(stream.session_key)
         if state is not None and state.run_id == run_id:
             state.reply = stream.text
-            self._notify(state.key)
+            # Only the reply changed: the session's other entities need no write.
+            self._notify(reply_channel(state.key))
 
     @callback
     def _on_terminal(self, stream: _RunStream, event: ChatEvent) -> None:

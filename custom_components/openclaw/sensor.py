@@ -18,7 +18,13 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
 
 from .const import ATTR_RUN_ID, MAX_REPLY_ATTRIBUTE, MAX_STATE_LENGTH
-from .coordinator import RUN_STATES, OpenClawConfigEntry, OpenClawCoordinator, SessionState
+from .coordinator import (
+    RUN_STATES,
+    OpenClawConfigEntry,
+    OpenClawCoordinator,
+    SessionState,
+    reply_channel,
+)
 from .entity import OpenClawEntity, OpenClawSessionEntity
 
 # Read-only, pushed state: no limit on concurrent updates.
@@ -172,6 +178,11 @@ class OpenClawReplySensor(OpenClawSessionEntity, RestoreEntity, SensorEntity):
 
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()
+        self.async_on_remove(
+            self.coordinator.async_add_listener(
+                self._handle_update, reply_channel(self.session_key)
+            )
+        )
         last = await self.async_get_last_state()
         if last is None or last.state in (STATE_UNKNOWN, STATE_UNAVAILABLE):
             return
