@@ -12,6 +12,7 @@ from .client_factory import create_client, create_http_client
 from .const import DOMAIN
 from .coordinator import OpenClawConfigEntry, OpenClawCoordinator, OpenClawRuntimeData
 from .entity import gateway_device_info
+from .frontend_card import async_setup_chat_card
 from .services import async_setup_services
 from .transport import async_remove_transport_issue, async_update_transport_issue
 
@@ -32,6 +33,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions once for all entries."""
     async_setup_services(hass)
+    await async_setup_chat_card(hass)
     return True
 
 
