@@ -314,9 +314,9 @@ class Develop:
             say(f"  Gateway URL      {self.gateway.ws_url}")
             say(f"  Gateway token    {self.gateway.token}")
             say()
-            say('  Demo model       answers "ECHO: <your message>"; no account or API key needed.')
-            say("                   Try Assist (top right of the Overview) after choosing the")
-            say("                   OpenClaw agent in Settings > Voice assistants.")
+            say('  Demo model       answers "ECHO: <what it was sent>"; no account or API key.')
+            say("  Assist           Settings > Voice assistants > Assist > Conversation agent:")
+            say("                   OpenClaw, then the Assist button on the Overview.")
             say(f"  Gateway log      {self.gateway.log_path}")
         else:
             say(f"  Your gateway     {self.args.gateway}")
