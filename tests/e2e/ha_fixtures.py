@@ -33,8 +33,6 @@ from .gateway import Gateway
 # The first model turn after a boot (or a config reload) takes 4-7 s, up to ~15 s on a busy
 # 2-core machine; later turns well under a second.
 FIRST_TURN_TIMEOUT = 60.0
-# `openclaw` CLI calls take 1.5-6 s each (Node start-up).
-CLI_TIMEOUT = 60.0
 
 
 async def async_setup_core(hass: HomeAssistant) -> None:
