@@ -54,8 +54,11 @@ async def test_concurrent_sends_with_a_reconnect_in_the_middle(
         handle = await client.chat_send(key, message, idempotency_key=f"load-{message}")
         return await handle.wait(30)
 
-    # Acks come 30 ms late, so the cut also catches runs that started but were not acked.
-    fake.faults.response_delay, fake.faults.delay_methods = 0.03, {"chat.send"}
+    # Acks come 50 ms late, so the outage also catches runs that started but were not acked;
+    # history (what a reconnect reads to recover missed finals) is as slow as on a real
+    # gateway with long transcripts.
+    fake.faults.response_delay = 0.05
+    fake.faults.delay_methods = {"chat.send", "chat.history"}
     started = time.monotonic()
     tasks = []
     offline_since: float | None = None
