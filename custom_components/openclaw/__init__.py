@@ -12,6 +12,7 @@ from .client_factory import create_client, create_http_client
 from .const import DOMAIN
 from .coordinator import OpenClawConfigEntry, OpenClawCoordinator, OpenClawRuntimeData
 from .entity import gateway_device_info
+from .nodes import async_setup_nodes, node_device_identifiers
 from .frontend_card import async_setup_chat_card
 from .services import async_setup_services
 from .transport import async_remove_transport_issue, async_update_transport_issue
@@ -59,6 +60,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: OpenClawConfigEntry) -> 
         config_entry_id=entry.entry_id, **gateway_device_info(coordinator)
     )
     coordinator.gateway_device_id = gateway_device.id
+    await async_setup_nodes(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     _remove_stale_devices(hass, entry, coordinator)
     return True
@@ -73,6 +75,7 @@ def _remove_stale_devices(
     }
     # Agent devices of subentries (Assist / AI task) go with their subentry.
     wanted |= {(DOMAIN, subentry_id) for subentry_id in entry.subentries}
+    wanted |= node_device_identifiers(hass, entry)
     registry = dr.async_get(hass)
     for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
         if not device.identifiers & wanted:
@@ -88,6 +91,7 @@ async def async_remove_config_entry_device(
         (DOMAIN, f"{entry.entry_id}_{key}") for key in coordinator.sessions
     }
     exposed |= {(DOMAIN, subentry_id) for subentry_id in entry.subentries}
+    exposed |= node_device_identifiers(hass, entry)
     return not device.identifiers & exposed
 
 

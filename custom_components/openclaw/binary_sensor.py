@@ -10,6 +10,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import OpenClawConfigEntry, OpenClawCoordinator
 from .entity import OpenClawEntity
+from .nodes import async_setup_node_sensors
 
 PARALLEL_UPDATES = 0
 
@@ -20,6 +21,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     async_add_entities([OpenClawConnectionSensor(entry.runtime_data.coordinator)])
+    async_setup_node_sensors(entry, async_add_entities)
 
 
 class OpenClawConnectionSensor(OpenClawEntity, BinarySensorEntity):

@@ -75,6 +75,7 @@ from .const import (
     MAX_EXPOSED_SESSIONS,
     MIN_DELTA_RATE,
 )
+from .node_options import NODE_OPTIONS_SCHEMA, node_options
 from .pairing import GatewayLogin, LoginError
 from .subentry_flow import SUBENTRY_FLOWS
 
@@ -512,6 +513,7 @@ class OpenClawOptionsFlow(OptionsFlowWithReload):
                 hooks_token = hooks_token or options.get(CONF_HOOKS_TOKEN, "")
                 if hooks_token:
                     new[CONF_HOOKS_TOKEN] = hooks_token
+                new.update(node_options(user_input, options))
                 return self.async_create_entry(data=new)
         choices = await self._async_session_choices(options.get(CONF_SESSIONS, []))
         schema = vol.Schema(
@@ -535,6 +537,7 @@ class OpenClawOptionsFlow(OptionsFlowWithReload):
                     vol.Coerce(float),
                     vol.Range(min=MIN_DELTA_RATE, max=MAX_DELTA_RATE),
                 ),
+                **NODE_OPTIONS_SCHEMA,
             }
         )
         suggested = {**options, **(user_input or {})}

@@ -35,6 +35,7 @@ from .const import (
 )
 from .coordinator import OpenClawConfigEntry
 from .errors import translate_error
+from .nodes import async_setup_node_services
 from .service_attachments import collect_attachments
 from .service_target import (
     SessionTarget,
@@ -481,3 +482,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SupportsResponse.ONLY,
     )
     register(DOMAIN, SERVICE_PREVIEW, _async_preview, PREVIEW_SCHEMA, SupportsResponse.ONLY)
+    async_setup_node_services(hass)

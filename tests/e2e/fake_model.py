@@ -12,8 +12,9 @@ the gateway's prompt. The text's prefix picks a mode:
 ``fail400:``   HTTP 400 ``invalid_request_error`` at once (the gateway fails the run fast)
 ``fail500:``   HTTP 500 (the gateway retries ~8 times over ~80 s; avoid in tests)
 
-Calls that carry no test text (heartbeat, cron, memory jobs) get ``NO_REPLY``. A wake
-(``/hooks/wake``) heartbeat that names a ``System:`` text gets ``WAKE: <text>``.
+Calls that carry no test text (heartbeat, cron, memory jobs) get ``NO_REPLY``. A heartbeat
+that carries queued system events (``/hooks/wake``'s text, "New session created", a hook's
+result) gets ``WAKE: <event> | <event> …``; the request log lists them under ``events``.
 ``FakeModel.push_mode`` overrides the mode of the next chat turns whatever their text.
 """
 
@@ -49,8 +50,10 @@ _EXTERNAL = re.compile(
 # Before 2026.9 the user text follows metadata blocks such as
 # "Sender (untrusted metadata):\n```json\n{...}\n```\n\n".
 _METADATA_BLOCK = re.compile(r"^[^\n]*\(untrusted metadata\):\n```[a-z]*\n.*?\n```\n+", re.DOTALL)
-# The internal context quotes each item as a JSON string: "System: [<ts>] <text>"
-_SYSTEM_LINE = re.compile(r'"System: \[[^\]]*\] (?P<text>(?:[^"\\]|\\.)*)"')
+# The internal context quotes each item as a JSON string; queued system events (a wake's
+# text, "New session created ...") are its lines "System: [<ts>] <text>".
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_SYSTEM_LINE = re.compile(r"^System: \[[^\]]*\] (?P<text>.+)$", re.MULTILINE)
 _MODES = ("slow", "fail400", "fail500")
 
 
@@ -70,6 +73,19 @@ class Turn:
 
     kind: str  # "chat" | "hook" | "wake" | "background"
     text: str  # the recovered test text ("" for background calls)
+    events: tuple[str, ...] = ()  # queued system events (a wake's text among them)
+
+
+def system_events(internal_context: str) -> list[str]:
+    """The ``System: [<ts>] <text>`` events quoted in an internal-context message."""
+    events = []
+    for quoted in _JSON_STRING.findall(internal_context):
+        try:
+            item = json.loads(quoted)
+        except ValueError:
+            continue
+        events.extend(m.group("text").strip() for m in _SYSTEM_LINE.finditer(item))
+    return events
 
 
 def classify(messages: list[dict[str, Any]]) -> Turn:
@@ -82,13 +98,11 @@ def classify(messages: list[dict[str, Any]]) -> Turn:
         for m in messages[last_assistant + 1 :]
         if m.get("role") == "user"
     ]
-    wake_text: str | None = None
+    events: list[str] = []
     texts: list[str] = []
     for raw in user_texts:
         if INTERNAL_CONTEXT_MARK in raw:
-            found = _SYSTEM_LINE.search(raw)
-            if found:
-                wake_text = json.loads(f'"{found.group("text")}"').strip()
+            events.extend(system_events(raw))
             continue
         texts.append(raw)
     for raw in reversed(texts):
@@ -106,8 +120,8 @@ def classify(messages: list[dict[str, Any]]) -> Turn:
             break  # the heartbeat prompt itself is not a test text
         if text:
             return Turn("chat", text)
-    if wake_text:
-        return Turn("wake", wake_text)
+    if events:
+        return Turn("wake", events[-1], tuple(events))
     return Turn("background", "")
 
 
@@ -186,7 +200,7 @@ def build_app(state: _State) -> Any:
         if turn.kind == "background":
             reply = "NO_REPLY"
         elif turn.kind == "wake":
-            reply = f"WAKE: {turn.text}"
+            reply = "WAKE: " + " | ".join(turn.events)
         else:
             reply = f"ECHO: {turn.text}"
         stream = bool(body.get("stream"))
@@ -196,6 +210,7 @@ def build_app(state: _State) -> Any:
             "ts": time.time(),
             "kind": turn.kind,
             "text": turn.text,
+            "events": list(turn.events),
             "mode": mode,
             "stream": stream,
             "include_usage": include_usage,

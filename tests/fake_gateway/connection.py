@@ -24,6 +24,7 @@ EVENT_SCOPES: dict[str, str] = {
     "chat.metadata.changed": "operator.read",
     "device.pair.requested": "operator.pairing",
     "device.pair.resolved": "operator.pairing",
+    "presence": "operator.read",
     "node.pair.requested": "operator.pairing",
     "node.pair.resolved": "operator.pairing",
 }

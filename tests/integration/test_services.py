@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.common import (
     setup_test_component_platform,
 )
 
-from custom_components.openclaw import services
+from custom_components.openclaw import nodes, services
 from custom_components.openclaw.const import CONF_DEVICE_TOKEN, CONF_HOOKS_TOKEN, CONF_TOKEN, DOMAIN
 
 try:  # HA's camera imports PyTurboJPEG (used only to scale JPEGs, which no test here does).
@@ -650,6 +650,8 @@ async def test_every_field_is_described_translated_and_validated(hass: HomeAssis
         "history": services.HISTORY_SCHEMA,
         "list_sessions": services.LIST_SESSIONS_SCHEMA,
         "preview": services.PREVIEW_SCHEMA,
+        "list_nodes": nodes.LIST_NODES_SCHEMA,
+        "invoke_node": nodes.INVOKE_NODE_SCHEMA,
     }
     assert set(descriptions) == set(schemas) == set(icons)
     for name, description in descriptions.items():
