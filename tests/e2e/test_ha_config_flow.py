@@ -158,8 +158,9 @@ async def test_revoked_device_asks_for_reauth_and_a_new_setup_code_pairs_it_agai
     connection = _entity(hass, "binary_sensor", f"{entry.entry_id}_connection")
     assert _state(hass, connection) == "on"
 
-    # The gateway drops the revoked device's connection and refuses its token on the
-    # reconnect (AUTH_DEVICE_TOKEN_MISMATCH): Home Assistant asks to re-authenticate.
+    # The gateway drops the revoked device's connection (measured: close 4001) and refuses
+    # its token on the reconnect (AUTH_DEVICE_TOKEN_MISMATCH): Home Assistant asks to
+    # re-authenticate, and the connection sensor shows the gateway as disconnected.
     await gateway.revoke(device_id)
     [flow] = await wait_until(
         lambda: [
