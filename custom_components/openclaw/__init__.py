@@ -12,8 +12,8 @@ from .client_factory import create_client, create_http_client
 from .const import DOMAIN
 from .coordinator import OpenClawConfigEntry, OpenClawCoordinator, OpenClawRuntimeData
 from .entity import gateway_device_info
-from .nodes import async_setup_nodes, node_device_identifiers
 from .frontend_card import async_setup_chat_card
+from .nodes import async_setup_nodes, node_device_identifiers
 from .services import async_setup_services
 from .transport import async_remove_transport_issue, async_update_transport_issue
 
