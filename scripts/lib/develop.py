@@ -291,7 +291,17 @@ class Develop:
     async def _banner(self) -> None:
         assert self.ha is not None and self.state is not None and self.api is not None
         data = self.state.data
-        entries = await self.api.get("/api/config/config_entries/entry?domain=openclaw")
+        path = "/api/config/config_entries/entry?domain=openclaw"
+        entries = await self.api.get(path)
+        if self.gateway is not None and any(e["state"] == "setup_retry" for e in entries):
+            # Home Assistant is up long before the gateway, so an entry from an earlier run
+            # failed its first connect; retry now instead of after Home Assistant's backoff.
+            for entry in entries:
+                if entry["state"] == "setup_retry":
+                    await self.api.post(
+                        f"/api/config/config_entries/entry/{entry['entry_id']}/reload"
+                    )
+            entries = await self.api.get(path)
         took = self.timings["ready"]
         say()
         say(f"OpenClaw development environment is ready ({took:.1f} s)")

@@ -300,6 +300,11 @@ class HomeAssistantApi:
             resp.raise_for_status()
             return await resp.json()
 
+    async def post(self, path: str, body: Any = None) -> Any:
+        async with self.session.post(f"{self.url}{path}", json=body, headers=self._auth()) as resp:
+            resp.raise_for_status()
+            return await resp.json()
+
     async def wait_running(self, timeout: float = 120) -> dict[str, Any]:
         """Until Home Assistant reports RUNNING; returns /api/config."""
         deadline = time.monotonic() + timeout
