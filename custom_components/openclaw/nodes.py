@@ -176,11 +176,13 @@ class NodeTracker:
         )
 
     def find(self, name_or_id: str) -> NodeInfo | None:
-        """A node by id, or by display name when exactly one node has it."""
+        """A node by id, or by display name when one node (or one connected node) has it."""
         if (node := self.nodes.get(name_or_id)) is not None:
             return node
         wanted = name_or_id.strip().casefold()
         named = [n for n in self.nodes.values() if (n.display_name or "").casefold() == wanted]
+        if len(named) > 1:  # e.g. an old pairing of the same phone, now offline
+            named = [n for n in named if n.connected]
         return named[0] if len(named) == 1 else None
 
 
