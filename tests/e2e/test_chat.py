@@ -10,6 +10,7 @@ from custom_components.openclaw.aioopenclaw import (
     EventFrame,
     GatewayClient,
     InvalidRequestError,
+    MissingScopeError,
     RunAbortedError,
     RunFailedError,
     RunState,
@@ -157,3 +158,28 @@ async def test_session_message_subscription(client: GatewayClient) -> None:
     await client.unsubscribe_session_messages(key)
     await (await client.chat_send(key, "not transcribed")).wait(TURN_TIMEOUT)
     assert len(messages) == 2
+
+
+async def test_agents_previews_and_sessions_changed(client: GatewayClient) -> None:
+    agents = await client.agents_list()
+    assert [(a.agent_id, a.model) for a in agents] == [("main", "fake/echo-1")]
+    changes: list[EventFrame] = []
+    await client.subscribe_sessions_changed(changes.append)
+
+    key = unique_session()
+    text = unique_text("preview me")
+    result = await (await client.chat_send(key, text)).wait(TURN_TIMEOUT)
+
+    previews = await client.sessions_preview([key])
+    assert previews == [
+        {
+            "key": key,
+            "status": "ok",
+            "items": [{"role": "user", "text": text}, {"role": "assistant", "text": result.text}],
+        }
+    ]
+    assert any(c.payload.get("sessionKey") == key for c in changes)
+    assert (await client.health())["ok"] is True
+    # Shared-token loopback clients get only the scopes they asked for (read + write).
+    with pytest.raises(MissingScopeError):
+        await client.sessions_reset(key)
