@@ -5,16 +5,23 @@ sensitive ones need the user's confirmation script, and every command is recorde
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
-from homeassistant.core import Event, HomeAssistant, ServiceCall
+from homeassistant.components.recorder import Recorder
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import area_registry as ar, entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.openclaw import node_side
 from custom_components.openclaw.aioopenclaw import DeviceIdentity, GatewayClient
@@ -43,6 +50,11 @@ async def fake_gateway(socket_enabled: None) -> AsyncIterator[FakeGateway]:
         gateway.node_commands_allow = set(NODE_COMMANDS)
         gateway.auto_approve_node_commands = True
         yield gateway
+
+
+@pytest.fixture
+def mock_recorder_before_hass(async_test_recorder: Any) -> None:
+    """The logbook test needs the recorder's database prepared before ``hass`` starts."""
 
 
 @pytest.fixture
@@ -266,19 +278,36 @@ async def test_refused_actions_change_nothing(hass: HomeAssistant, agent: Agent)
 async def test_sensitive_actions_need_the_users_confirmation(
     hass: HomeAssistant, agent: Agent
 ) -> None:
-    answer = {"confirmed": True}
-    asked: list[ServiceCall] = []
-
-    async def confirm(call: ServiceCall) -> dict[str, Any]:
-        asked.append(call)
-        return answer
-
-    # A script's service answers with its response variable; this stands in for it.
-    hass.services.async_register(
+    # The user's script: it would ask (an actionable notification); here it answers from
+    # input_boolean.allow, and records what it was asked in input_text.asked.
+    assert await async_setup_component(
+        hass, "input_boolean", {"input_boolean": {"allow": {"initial": True}}}
+    )
+    assert await async_setup_component(hass, "input_text", {"input_text": {"asked": {"max": 255}}})
+    assert await async_setup_component(
+        hass,
         "script",
-        "confirm",
-        confirm,
-        supports_response="only",  # type: ignore[arg-type]
+        {
+            "script": {
+                "confirm": {
+                    "sequence": [
+                        {
+                            "action": "input_text.set_value",
+                            "target": {"entity_id": "input_text.asked"},
+                            "data": {"value": "{{ summary }} {{ data }}"},
+                        },
+                        {
+                            "variables": {
+                                "answer": {
+                                    "confirmed": "{{ is_state('input_boolean.allow', 'on') }}"
+                                }
+                            }
+                        },
+                        {"stop": "answered", "response_variable": "answer"},
+                    ]
+                }
+            }
+        },
     )
     unlocks = async_mock_service(hass, "lock", "unlock")
     lights = async_mock_service(hass, "light", "turn_on")
@@ -288,13 +317,16 @@ async def test_sensitive_actions_need_the_users_confirmation(
         {"action": "lock.unlock", "entity_id": "lock.front_door", "data": {"code": "1234"}},
     )
     assert len(unlocks) == 1 and unlocks[0].data["code"] == "1234"
-    assert asked[0].data["summary"] == "lock.unlock on lock.front_door"
-    assert asked[0].data["data"] == {"code": "**REDACTED**"}
+    asked = hass.states.get("input_text.asked")
+    assert asked is not None
+    assert asked.state == "lock.unlock on lock.front_door {'code': '**REDACTED**'}"
     event = agent.events[-1]
     assert event.data["confirmed"] is True and event.data["data"] == {"code": "**REDACTED**"}
     assert "1234" not in str(event.data)
 
-    answer = {"confirmed": False}
+    await hass.services.async_call(
+        "input_boolean", "turn_off", {"entity_id": "input_boolean.allow"}, blocking=True
+    )
     err = await agent.refused(
         "ha.action.call", {"action": "light.turn_on", "entity_id": "light.kitchen"}
     )
@@ -396,3 +428,32 @@ async def test_options_turn_the_node_on(
     )
     assert entry.options["node"] == node
     await hass.async_block_till_done()
+
+
+async def test_the_logbook_says_what_the_agent_did(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    agent: Agent,
+) -> None:
+    hass.config.components.add("frontend")  # logbook's UI dependency; its package is absent
+    assert await async_setup_component(hass, "logbook", {})
+    start = dt_util.utcnow() - timedelta(seconds=1)
+    async_mock_service(hass, "light", "turn_on")
+    async_mock_service(hass, "lock", "unlock")
+    await agent.invoke("ha.action.call", {"action": "light.turn_on", "entity_id": "light.kitchen"})
+    await agent.refused("ha.action.call", {"action": "lock.unlock", "entity_id": "lock.front_door"})
+    await async_wait_recording_done(hass)
+
+    ws = await hass_ws_client(hass)
+    await ws.send_json_auto_id({"type": "logbook/get_events", "start_time": start.isoformat()})
+    response = await ws.receive_json()
+    assert response["success"], response
+    lines = [
+        (e.get("entity_id"), e["message"])
+        for e in response["result"]
+        if e.get("name") == "OpenClaw agent"
+    ]
+    assert lines[0] == ("light.kitchen", "called light.turn_on on light.kitchen")
+    assert lines[1][0] == "lock.front_door"
+    assert lines[1][1].startswith("was refused lock.unlock on lock.front_door (SENSITIVE_REFUSED")
