@@ -46,14 +46,14 @@ def _in_ci() -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # Under pytest-xdist, keep the whole tier on one worker: one gateway (1.5-2 GB, CPU-bound
-    # start) per session, not per worker. Takes effect with `--dist loadgroup`.
+    # Under pytest-xdist, keep every test that uses the real gateway (here or in another
+    # tier) on one worker: one gateway (1.5-2 GB, CPU-bound start) per run, not per worker.
+    # Takes effect with `--dist loadgroup`.
     if not config.pluginmanager.hasplugin("xdist"):
         return
-    here = Path(__file__).parent
     for item in items:
-        if here in item.path.parents:
-            item.add_marker(pytest.mark.xdist_group("openclaw-e2e"))
+        if "_gateway_process" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("openclaw-real-gateway"))
 
 
 if importlib.util.find_spec("pytest_socket") is None:
