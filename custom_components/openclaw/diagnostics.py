@@ -9,8 +9,17 @@ from homeassistant.core import HomeAssistant
 
 from .const import CONF_DEVICE_KEY, CONF_DEVICE_TOKEN, CONF_HOOKS_TOKEN, CONF_PASSWORD, CONF_TOKEN
 from .coordinator import OpenClawConfigEntry
+from .node_const import CONF_NODE_DEVICE_KEY, CONF_NODE_DEVICE_TOKEN
 
-TO_REDACT = {CONF_DEVICE_KEY, CONF_DEVICE_TOKEN, CONF_TOKEN, CONF_PASSWORD, CONF_HOOKS_TOKEN}
+TO_REDACT = {
+    CONF_DEVICE_KEY,
+    CONF_DEVICE_TOKEN,
+    CONF_TOKEN,
+    CONF_PASSWORD,
+    CONF_HOOKS_TOKEN,
+    CONF_NODE_DEVICE_KEY,
+    CONF_NODE_DEVICE_TOKEN,
+}
 
 
 async def async_get_config_entry_diagnostics(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+import json
 from typing import Any
 
 import aiohttp
@@ -18,10 +19,13 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
-from pytest_homeassistant_custom_component.typing import WebSocketGenerator
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator, WebSocketGenerator
 
 from custom_components.openclaw import node_side
 from custom_components.openclaw.aioopenclaw import DeviceIdentity, GatewayClient
@@ -457,3 +461,17 @@ async def test_the_logbook_says_what_the_agent_did(
     assert lines[0] == ("light.kitchen", "called light.turn_on on light.kitchen")
     assert lines[1][0] == "lock.front_door"
     assert lines[1][1].startswith("was refused lock.unlock on lock.front_door (SENSITIVE_REFUSED")
+
+
+async def test_diagnostics_redact_the_nodes_secrets(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    agent: Agent,
+    setup_integration: MockConfigEntry,
+) -> None:
+    data = setup_integration.data
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, setup_integration)
+    text = json.dumps(diagnostics)
+    assert data[CONF_NODE_DEVICE_KEY] not in text
+    assert data[CONF_NODE_DEVICE_TOKEN] not in text
+    assert diagnostics["entry"]["data"][CONF_NODE_DEVICE_TOKEN] == "**REDACTED**"
