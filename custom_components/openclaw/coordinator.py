@@ -8,7 +8,7 @@ run) and tells entities when to write state.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 import time
 from typing import Any
 
@@ -53,6 +53,10 @@ RUN_STARTED = "started"
 RUN_EVENT_TYPES = [RUN_STARTED, "final", "aborted", "error"]
 # sessions.list rows fetched at setup: enough to find the exposed ones, never the whole gateway.
 SESSIONS_LIST_LIMIT = 200
+
+
+def _partial(usage: Usage | None) -> bool:
+    return usage is None or usage.input_tokens is None
 
 
 def reply_channel(session_key: str) -> str:
@@ -393,6 +397,21 @@ class OpenClawCoordinator:
         if stream.timer is not None:
             stream.timer()
         self._streams.pop(event.run_id, None)
+        if event.state is RunState.FINAL and _partial(event.usage) and self.client.connected:
+            # 2026.9.6 sends no usage with the final: read it from the transcript first, so
+            # the final event and the usage sensor carry it (one request, a few ms).
+            self.entry.async_create_background_task(
+                self.hass, self._async_finish_with_usage(event), "openclaw run usage"
+            )
+        else:
+            self._finish_run(event)
+
+    async def _async_finish_with_usage(self, event: ChatEvent) -> None:
+        usage = await self.async_full_usage(event.session_key, event.run_id, event.usage)
+        self._finish_run(replace(event, usage=usage))
+
+    @callback
+    def _finish_run(self, event: ChatEvent) -> None:
         # The terminal event carries the whole text, so pending deltas fold into it.
         self._fire(event, event.state.value)
         state = self.sessions.get(event.session_key)
@@ -411,6 +430,18 @@ class OpenClawCoordinator:
             state.error = event.error_message
             self._notify(state.key)
         self._notify(None)
+
+    async def async_full_usage(
+        self, session_key: str, run_id: str, usage: Usage | None
+    ) -> Usage | None:
+        """The run's whole usage: the final event may carry none or only output tokens."""
+        if not _partial(usage):
+            return usage
+        try:
+            return await self.client.run_usage(session_key, run_id) or usage
+        except OpenClawError as err:
+            LOGGER.debug("could not read the usage of run %s: %s", run_id, err)
+            return usage
 
     @callback
     def _fire(self, event: ChatEvent, state: str) -> None:

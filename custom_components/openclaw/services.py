@@ -232,7 +232,9 @@ async def _async_send(call: ServiceCall) -> ServiceResponse:
             raise translate_error(err) from err
         response["status"] = result.state.value
         response["text"] = result.text
-        response["usage"] = _usage(result.usage)
+        coordinator = target.entry.runtime_data.coordinator
+        usage = await coordinator.async_full_usage(result.session_key, result.run_id, result.usage)
+        response["usage"] = _usage(usage)
     return response if call.return_response else None
 
 

@@ -44,7 +44,7 @@ class RunScript:
     error: fail with this ``errorMessage`` after the pieces (two ``error`` events).
     hang: after the pieces, never finish on its own (only ``chat.abort`` or stop ends it).
     silent: final without ``message`` (the model answered ``NO_REPLY``).
-    usage: override the usage reported in the final and the history row.
+    usage: override the usage of the transcript row (and the agent usage event's output).
     tools: tool calls the agent makes (``agent`` events on stream ``tool``, sent only to the
         connection that started the run and declared the ``tool-events`` cap, as 2026.9.6 does).
     """
@@ -341,13 +341,16 @@ class RunManager:
         run.state = "final"
         if drop_before_final:
             self.gw.drop_connections_for_fault()
+        # As 2026.9.6 does: output tokens as an `agent` usage event, the full usage only in
+        # the transcript row (session.message comes before lifecycle end), none in the final.
+        self._agent(run, "usage", {"outputTokens": int(usage.get("output", 0))})
+        if stored is not None:
+            self.gw.emit_session_message(session, stored, run.run_id)
         self._agent(run, "lifecycle", {"phase": "end", "endedAt": now_ms(), "terminalReply": True})
-        final: dict[str, Any] = {"stopReason": "stop", "usage": usage}
+        final: dict[str, Any] = {"stopReason": "stop"}
         if not script.silent:
             final["message"] = self._message(run.text)
         self._chat(run, "final", **final)
-        if stored is not None:
-            self.gw.emit_session_message(session, stored, run.run_id)
         self.gw.emit_sessions_changed(session, "run-finished")
         run.notify("final", run.text)
         run.done.set()

@@ -129,7 +129,7 @@ async def test_reconnect_fires_nothing(
 ) -> None:
     client = setup_integration.runtime_data.client
     await (await client.chat_send(MAIN, "hi")).wait(5)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)  # the final's usage lookup
     fired = record_events(hass)
 
     await fake_gateway.drop_all()

@@ -182,7 +182,7 @@ async def test_full_text_not_recorded(
     client = setup_integration.runtime_data.client
     handle = await client.chat_send(MAIN, "hi")
     await handle.wait(5)
-    await wait_for(hass, lambda: hass.states.get(REPLY).state != STATE_UNKNOWN)
+    await wait_for(hass, lambda: hass.states.get(REPLY).state.endswith("database."))
     assert hass.states.get(REPLY).attributes["full_text"]
     await async_wait_recording_done(hass)
 

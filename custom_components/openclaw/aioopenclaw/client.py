@@ -40,6 +40,7 @@ from .models import (
     SendAck,
     SessionInfo,
     SessionMessage,
+    Usage,
 )
 from .runs import RunTracker
 
@@ -54,6 +55,8 @@ SERVICE_RESTART_CLOSE_CODE = 1012
 HISTORY_LIMIT_MAX = 1000
 # How far back a resync looks for a missed final in a session's transcript.
 RESYNC_HISTORY_LIMIT = 200
+# A run's own transcript row is among the newest few.
+USAGE_HISTORY_LIMIT = 20
 
 EventListener = Callable[[EventFrame], None]
 ChatListener = Callable[[ChatEvent], None]
@@ -425,6 +428,9 @@ class GatewayClient:
             event = self._tracker.process(frame.payload)
             if event is not None:
                 self._deliver_chat(event)
+        elif frame.event == "agent":
+            if frame.payload.get("stream") == "usage":
+                self._tracker.note_usage(frame.payload)
         elif frame.event == "shutdown":
             self._restart_expected = True
         elif frame.event == "session.message":
@@ -633,6 +639,19 @@ class GatewayClient:
         self._tracker.forget(run_id)
         if handle is not None:
             handle._fail(err)
+
+    async def run_usage(self, session_key: str, run_id: str) -> Usage | None:
+        """A finished run's full token usage, read from its transcript row.
+
+        2026.9.6 puts no usage in the final event (only output tokens in an ``agent`` event);
+        the assistant row of the transcript carries input, output and total.
+        """
+        for row in reversed(await self.chat_history(session_key, limit=USAGE_HISTORY_LIMIT)):
+            meta = row.get("__openclaw")
+            if row.get("role") == "assistant" and isinstance(meta, dict):
+                if meta.get("runId") == run_id and (usage := Usage.from_payload(row.get("usage"))):
+                    return usage
+        return None
 
     def run_result(self, run_id: str) -> RunResult | None:
         """The terminal result of a recently finished run, if it was seen."""

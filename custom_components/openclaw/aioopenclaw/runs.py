@@ -24,6 +24,7 @@ class _RunProgress:
     session_key: str
     text: str = ""
     seq: int | None = None
+    output_tokens: int | None = None
 
 
 def _str(value: Any) -> str | None:
@@ -56,6 +57,15 @@ class RunTracker:
     def forget(self, run_id: str) -> None:
         """Stop tracking a run whose send never reached the gateway."""
         self._active.pop(run_id, None)
+
+    def note_usage(self, payload: dict[str, Any]) -> None:
+        """An ``agent`` usage event: 2026.9.6 reports output tokens there, not in the final."""
+        run = self._active.get(str(payload.get("runId")))
+        data = payload.get("data")
+        if run is not None and isinstance(data, dict):
+            tokens = data.get("outputTokens")
+            if isinstance(tokens, int) and not isinstance(tokens, bool):
+                run.output_tokens = tokens
 
     def process(self, payload: dict[str, Any]) -> ChatEvent | None:
         """The event to deliver for one ``chat`` payload, or None for a duplicate or stray."""
@@ -105,6 +115,8 @@ class RunTracker:
         usage = Usage.from_payload(payload.get("usage"))
         if usage is None and isinstance(payload.get("message"), dict):
             usage = Usage.from_payload(payload["message"].get("usage"))
+        if usage is None and run.output_tokens is not None:
+            usage = Usage(output_tokens=run.output_tokens)  # the transcript has the rest
         event = ChatEvent(
             run_id,
             run.session_key,
