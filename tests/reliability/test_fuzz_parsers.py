@@ -294,7 +294,9 @@ def test_fuzz_sse_parser_chunking(record: Callable[..., None]) -> None:
         assert pieces == whole
         return ACCEPTED
 
-    counts = fuzz("SSE parser (split anywhere)", cases, check, 500)
+    # A line longer than the limit, whole in one chunk or split across two.
+    long_line = (b"event: " + b"x" * 100 + b"\ndata: y\n\n", [90])
+    counts = fuzz("SSE parser (split anywhere)", cases, check, 500, explicit=[long_line])
     record("fuzz", counts.row())
     _assert_clean(counts)
 
