@@ -49,8 +49,10 @@ _LOGGER = logging.getLogger(__name__)
 DEFAULT_SCOPES = ("operator.read", "operator.write")
 BACKOFF_MIN = 1.0
 BACKOFF_MAX = 30.0
-# After a planned gateway restart the first retry comes this soon (then doubling as usual).
+# After a planned gateway restart: retry at 0.25 s, then every 0.5 s, for up to two minutes.
 RESTART_FIRST_DELAY = 0.25
+RESTART_MAX_DELAY = 0.5
+RESTART_WINDOW = 120.0
 SERVICE_RESTART_CLOSE_CODE = 1012
 HISTORY_LIMIT_MAX = 1000
 # How far back a resync looks for a missed final in a session's transcript.
@@ -307,11 +309,16 @@ class GatewayClient:
 
     async def _reconnect_loop(self, restarting: bool = False) -> None:
         first, maximum = self._backoff
-        delays = iter(
-            backoff_delays(min(first, RESTART_FIRST_DELAY) if restarting else first, maximum)
+        delays = iter(backoff_delays(first, maximum))
+        # While a planned restart is expected, retry every ~0.5 s (for a bounded time) so the
+        # connection is back within a second of the gateway being ready.
+        loop = asyncio.get_running_loop()
+        fast_until = loop.time() + RESTART_WINDOW if restarting else 0.0
+        fast = iter(
+            backoff_delays(min(first, RESTART_FIRST_DELAY), min(maximum, RESTART_MAX_DELAY))
         )
         while not self._closing:
-            delay = next(delays)
+            delay = next(fast) if loop.time() < fast_until else next(delays)
             if isinstance(self._last_error, GatewayError) and self._last_error.retry_after_ms:
                 delay = max(delay, self._last_error.retry_after_ms / 1000)
             await asyncio.sleep(delay)

@@ -141,7 +141,8 @@ class RunTracker:
         if run_id in self._finished:
             return None
         run = self._active.get(run_id) or _RunProgress(session_key)
-        text = message_text(message)
+        # The live final is trimmed by the gateway; the transcript keeps the model's raw text.
+        text = message_text(message).rstrip()
         stop_reason = _str(message.get("stopReason"))
         state = RunState.ABORTED if stop_reason == "aborted" else RunState.FINAL
         if stop_reason == "error":
