@@ -35,6 +35,7 @@ from .node_const import (
     DEFAULT_NODE_ACTIONS,
     ERR_ACTION_FAILED,
     ERR_ACTION_NOT_ALLOWED,
+    ERR_ACTION_NOT_AVAILABLE,
     ERR_CONFIRMATION_DENIED,
     ERR_INVALID_PARAMS,
     ERR_INVALID_TARGET,
@@ -329,7 +330,7 @@ class HomeNodeCommands:
         if wrong:
             raise NodeCommandError(ERR_INVALID_TARGET, f"{action} cannot act on {', '.join(wrong)}")
         if not self.hass.services.has_service(domain, service):
-            raise NodeCommandError(ERR_ACTION_NOT_ALLOWED, f"{action} is not available")
+            raise NodeCommandError(ERR_ACTION_NOT_AVAILABLE, f"{action} is not available")
         sensitive = [s.entity_id for s in states if self._sensitive(s)]
         if sensitive:
             record.confirmed = False

@@ -92,7 +92,9 @@ async def home(hass: HomeAssistant) -> None:
         "cover.garage", "closed", {"friendly_name": "Garage", "device_class": "garage"}
     )
     hass.states.async_set("sensor.private", "42", {"friendly_name": "Private"})
-    for entity_id in ("light.kitchen", "switch.heater", "lock.front_door", "cover.garage"):
+    hass.states.async_set("fan.attic", "off", {"friendly_name": "Attic fan"})
+    exposed = ("light.kitchen", "switch.heater", "lock.front_door", "cover.garage", "fan.attic")
+    for entity_id in exposed:
         async_expose_entity(hass, "conversation", entity_id, True)
     for entity_id in ("light.secret", "sensor.private"):
         async_expose_entity(hass, "conversation", entity_id, False)
@@ -171,7 +173,7 @@ async def test_node_uses_its_own_paired_identity(
 async def test_reads_see_only_exposed_entities(agent: Agent) -> None:
     listed = await agent.invoke("ha.entities.list")
     ids = [row["entity_id"] for row in listed["entities"]]
-    assert ids == ["cover.garage", "light.kitchen", "lock.front_door", "switch.heater"]
+    assert ids == ["cover.garage", "fan.attic", "light.kitchen", "lock.front_door", "switch.heater"]
     kitchen = next(r for r in listed["entities"] if r["entity_id"] == "light.kitchen")
     assert kitchen["area"] == "Kitchen" and kitchen["name"] == "Kitchen light"
     lights = await agent.invoke("ha.entities.list", {"domain": "light", "area": "kitchen"})
@@ -247,6 +249,7 @@ async def test_refused_actions_change_nothing(hass: HomeAssistant, agent: Agent)
         ({"action": "light.turn_on", "entity_id": "light.nowhere"}, "NOT_EXPOSED"),
         ({"action": "homeassistant.restart", "entity_id": "light.kitchen"}, "ACTION_NOT_ALLOWED"),
         ({"action": "light.blink", "entity_id": "light.kitchen"}, "ACTION_NOT_ALLOWED"),
+        ({"action": "fan.turn_on", "entity_id": "fan.attic"}, "ACTION_NOT_AVAILABLE"),
         ({"action": "light.turn_on", "entity_id": "switch.heater"}, "INVALID_TARGET"),
         (
             {"action": "light.turn_on", "entity_id": "light.kitchen", "data": {"area_id": "x"}},
@@ -265,7 +268,7 @@ async def test_refused_actions_change_nothing(hass: HomeAssistant, agent: Agent)
     assert not (lights or switches or restarts or locks or covers)
     assert [e.data["outcome"] for e in agent.events] == ["refused"] * len(cases)
     assert [e.data["error_code"] for e in agent.events] == [code for _p, code in cases]
-    line = describe_node_command(dict(agent.events[6].data))
+    line = describe_node_command(dict(agent.events[7].data))
     assert line.startswith("was refused lock.unlock on lock.front_door (SENSITIVE_REFUSED: ")
 
 
