@@ -23,6 +23,63 @@ CMD_ACTION_CALL: Final = "ha.action.call"
 CMD_AREAS_LIST: Final = "ha.areas.list"
 NODE_COMMANDS: Final = (CMD_ENTITIES_LIST, CMD_ENTITY_GET, CMD_ACTION_CALL, CMD_AREAS_LIST)
 NODE_DISPLAY_NAME: Final = "Home Assistant"
+_ENTITY_IDS: Final = {
+    "description": "An entity id, or a list of them.",
+    "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+}
+# Agent-visible tools for the commands (node.pluginTools.update); the gateway calls the
+# command with the tool's arguments as params.
+NODE_PLUGIN_TOOLS: Final = (
+    {
+        "pluginId": "home-assistant",
+        "name": "ha_entities_list",
+        "description": "List the Home Assistant entities exposed to assistants, with their "
+        "state. Filter by domain (e.g. light) or area.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "domain": {"type": "string", "description": "Only this domain, e.g. light."},
+                "area": {"type": "string", "description": "Only this area (id or name)."},
+                "limit": {"type": "integer", "minimum": 1, "maximum": 500},
+            },
+        },
+        "command": CMD_ENTITIES_LIST,
+    },
+    {
+        "pluginId": "home-assistant",
+        "name": "ha_entity_get",
+        "description": "Read the state and attributes of Home Assistant entities.",
+        "parameters": {
+            "type": "object",
+            "properties": {"entity_id": _ENTITY_IDS},
+            "required": ["entity_id"],
+        },
+        "command": CMD_ENTITY_GET,
+    },
+    {
+        "pluginId": "home-assistant",
+        "name": "ha_action_call",
+        "description": "Call a Home Assistant action (e.g. light.turn_on) on exposed entities "
+        "of that domain. Locks, alarms and doors may need the user's confirmation.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "action": {"type": "string", "description": "domain.action, e.g. light.turn_on"},
+                "entity_id": _ENTITY_IDS,
+                "data": {"type": "object", "description": "Action data, e.g. brightness."},
+            },
+            "required": ["action", "entity_id"],
+        },
+        "command": CMD_ACTION_CALL,
+    },
+    {
+        "pluginId": "home-assistant",
+        "name": "ha_areas_list",
+        "description": "List the areas of the home and the exposed entities in each.",
+        "parameters": {"type": "object", "properties": {}},
+        "command": CMD_AREAS_LIST,
+    },
+)
 
 # Actions the agent may call on exposed entities unless the user changes the list.
 DEFAULT_NODE_ACTIONS: Final = (

@@ -30,6 +30,7 @@ from .node_const import (
     CONF_NODE_DEVICE_TOKEN,
     NODE_COMMANDS,
     NODE_DISPLAY_NAME,
+    NODE_PLUGIN_TOOLS,
 )
 
 if TYPE_CHECKING:
@@ -149,6 +150,7 @@ async def async_setup_node_side(
         on_device_token=on_device_token,
         pairing_retry=PAIRING_RETRY,
         json_dumps=json_dumps,
+        plugin_tools=NODE_PLUGIN_TOOLS,
     )
     node_side = NodeSide(hass, entry, node, tracker)
     entry.async_on_unload(node.subscribe_connection(node_side.async_update_issue))

@@ -307,3 +307,37 @@ async def test_node_reconnects_and_serves_again(
     # The reconnect used the node's own device token, not the shared one.
     live = gateway.nodes.nodes[node.node_id].conn
     assert live is not None and live.auth_method == "device-token"
+
+
+async def test_plugin_tools_are_published_and_shown_once_approved(
+    gateway: FakeGateway, session: aiohttp.ClientSession, handler: Handler, operator: GatewayClient
+) -> None:
+    gateway.auto_approve_node_commands = False
+    tool = {
+        "pluginId": "home-assistant",
+        "name": "ha_entities_list",
+        "description": "List entities.",
+        "parameters": {"type": "object", "properties": {}},
+        "command": COMMANDS[0],
+    }
+    node = GatewayNode(
+        session,
+        gateway.url,
+        identity=DeviceIdentity.generate(),
+        handler=handler,
+        commands=COMMANDS,
+        token=gateway.token,
+        plugin_tools=[tool],
+    )
+    node.start()
+    try:
+        await node.wait_connected(5)
+        await until(lambda: bool(gateway.nodes.nodes[node.node_id].tools))
+        (info,) = await list_nodes(operator)
+        assert info.raw["nodePluginTools"] == []  # hidden until the commands are approved
+        (pending,) = gateway.pending_nodes
+        gateway.approve_node(pending.request_id)
+        (info,) = await list_nodes(operator)
+        assert info.raw["nodePluginTools"] == [tool]
+    finally:
+        await node.close()

@@ -257,6 +257,10 @@ def node_invoke_result(gw: FakeGateway, conn: Conn, params: dict[str, Any]) -> A
     return gw.nodes.result(conn, params)
 
 
+def node_plugin_tools_update(gw: FakeGateway, conn: Conn, params: dict[str, Any]) -> Any:
+    return gw.nodes.update_tools(conn, params["tools"])
+
+
 def node_event(gw: FakeGateway, conn: Conn, params: dict[str, Any]) -> Any:
     gw.node_events.append(dict(params))
     return {"ok": True, "event": params["event"], "handled": False}
@@ -306,6 +310,7 @@ METHODS: dict[str, tuple[str, Handler]] = {
     "node.invoke": (WRITE, node_invoke),
     "node.invoke.result": (NODE, node_invoke_result),
     "node.event": (NODE, node_event),
+    "node.pluginTools.update": (NODE, node_plugin_tools_update),
     "config.get": (READ, config_get),
     "device.pair.list": (PAIRING, pair_list),
     "device.pair.approve": (PAIRING, pair_approve),

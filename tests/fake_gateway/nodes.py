@@ -87,6 +87,12 @@ class NodeRecord:
     connected_at: int | None = None
     last_seen: int | None = None
     pending: NodeSurfaceRequest | None = None
+    tools: list[dict[str, Any]] = field(default_factory=list)  # node.pluginTools.update
+
+    @property
+    def visible_tools(self) -> list[dict[str, Any]]:
+        """Published tools whose command is approved (the gateway filters the rest)."""
+        return [t for t in self.tools if t.get("command") in self.effective]
 
     @property
     def effective(self) -> list[str]:
@@ -117,6 +123,7 @@ class NodeRecord:
         }
         if live:
             row["connectedAtMs"] = self.connected_at
+            row["nodePluginTools"] = self.visible_tools
         if self.permissions is not None:
             row["permissions"] = dict(self.permissions)
         return {k: v for k, v in row.items() if v is not None}
@@ -174,10 +181,19 @@ class NodeRegistry:
                 self.gw.broadcast("node.pair.requested", record.pending.payload())
         self.gw.broadcast_presence()
 
+    def update_tools(self, conn: Conn, tools: list[dict[str, Any]]) -> dict[str, Any]:
+        """``node.pluginTools.update``: replace the caller's tools (kept until it leaves)."""
+        record = next((r for r in self.nodes.values() if r.conn is conn), None)
+        if record is None:
+            raise errors.Reject("INVALID_REQUEST", "unknown nodeId")
+        record.tools = [dict(t) for t in tools]
+        return {"nodeId": record.node_id, "tools": record.visible_tools}
+
     def disconnected(self, conn: Conn) -> None:
         for record in self.nodes.values():
             if record.conn is conn:
                 record.conn = None
+                record.tools = []
                 record.last_seen = now_ms()
                 for invoke_id, pending in list(self.invokes.items()):
                     if pending.conn is conn and not pending.future.done():

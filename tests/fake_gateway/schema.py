@@ -341,6 +341,24 @@ METHOD_PARAMS: dict[str, Schema] = {
             "error": Nullable(Obj(optional={"code": _NONEMPTY, "message": _NONEMPTY})),
         },
     ),
+    "node.pluginTools.update": Obj(
+        required={
+            "tools": Arr(
+                Obj(
+                    required={
+                        "pluginId": _NONEMPTY,
+                        "name": Str(min_len=1, max_len=64),
+                        "description": _NONEMPTY,
+                    },
+                    optional={
+                        "parameters": Obj(closed=False),
+                        "command": _NONEMPTY,
+                        "mcp": Obj(required={"server": _NONEMPTY, "tool": _NONEMPTY}),
+                    },
+                )
+            )
+        }
+    ),
     "node.event": Obj(
         required={"event": _NONEMPTY}, optional={"payload": AnyValue(), "payloadJSON": Str()}
     ),

@@ -162,6 +162,8 @@ async def test_node_uses_its_own_paired_identity(
     assert record.conn is not None and record.conn.role == "node"
     assert (record.client["id"], record.client["mode"]) == ("node-host", "node")
     assert record.declared == list(NODE_COMMANDS)
+    await wait_for(hass, lambda: len(record.visible_tools) == len(NODE_COMMANDS))
+    assert [t["command"] for t in record.visible_tools] == list(NODE_COMMANDS)
     token = fake_gateway.pairing.devices[agent.node_id].tokens["node"][0]
     assert data[CONF_NODE_DEVICE_TOKEN] == token
     # Home Assistant's own node shows up among the gateway's nodes, connected.

@@ -7,7 +7,8 @@ own error).
 Node side: ``GatewayNode`` connects with ``role: "node"`` as ``node-host``/``node``, declares
 its ``commands``, answers each ``node.invoke.request`` event through a handler and returns
 the outcome with the ``node.invoke.result`` method. A repeated idempotency key gets the first
-outcome again instead of a second execution.
+outcome again instead of a second execution. Optional plugin tool descriptors (one per command,
+with a JSON schema) are published with ``node.pluginTools.update`` so agents can call them.
 
 Measured on 2026.9.6: a new node is paired like any device (silently on loopback, else
 ``NOT_PAIRED`` until ``openclaw devices approve``); its declared command surface then needs
@@ -353,6 +354,7 @@ class GatewayNode:
         backoff: tuple[float, float] = (BACKOFF_MIN, BACKOFF_MAX),
         pairing_retry: float = PAIRING_RETRY,
         json_dumps: Callable[[Any], str] = json.dumps,
+        plugin_tools: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         self._session = session
         self.url = url
@@ -369,6 +371,8 @@ class GatewayNode:
         self._backoff = backoff
         self._pairing_retry = pairing_retry
         self._json_dumps = json_dumps
+        self._plugin_tools = [dict(tool) for tool in plugin_tools]
+        self._background: set[asyncio.Task[None]] = set()
         self._conn: Connection | None = None
         self._task: asyncio.Task[None] | None = None
         self._closing = False
@@ -441,7 +445,12 @@ class GatewayNode:
     async def close(self) -> None:
         """Disconnect for good; commands still running are cancelled."""
         self._closing = True
-        tasks = [self._task, *self._invocations.values(), *self._running.values()]
+        tasks = [
+            self._task,
+            *self._invocations.values(),
+            *self._running.values(),
+            *self._background,
+        ]
         for task in tasks:
             if task is not None and not task.done():
                 task.cancel()
@@ -519,7 +528,21 @@ class GatewayNode:
                 _call_safely(self._on_device_token, hello.device_token)
         self._connected.set()
         self._notify(True, None)
+        if self._plugin_tools:
+            task = asyncio.create_task(self._publish_tools(conn), name="openclaw-node-tools")
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
         return conn
+
+    async def _publish_tools(self, conn: Connection) -> None:
+        """Agent-visible tools for our commands (``node.pluginTools.update``, after connect).
+
+        The gateway keeps them and shows each one once its command is approved.
+        """
+        try:
+            await conn.request("node.pluginTools.update", {"tools": self._plugin_tools})
+        except OpenClawError as err:
+            _LOGGER.debug("node tools not published: %s", type(err).__name__)
 
     def _closed(self, conn: Connection, code: int | None, reason: str) -> None:
         if conn is not self._conn:
