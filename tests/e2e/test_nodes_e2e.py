@@ -35,6 +35,7 @@ from custom_components.openclaw.node_const import (
     CONF_NODE_DEVICE_TOKEN,
     EVENT_NODE_COMMAND,
     NODE_COMMANDS,
+    NODE_PLUGIN_TOOLS,
 )
 
 from .gateway import Gateway, merge_patch
@@ -230,6 +231,11 @@ async def test_the_gateways_nodes_in_home_assistant(
     assert nodes is not None
     (mine,) = [n for n in nodes["nodes"] if n["node_id"] == ha_node]  # type: ignore[union-attr, index]
     assert mine["connected"] is True and mine["approval_state"] == "approved"
+    # The agent-visible tools Home Assistant published for its commands.
+    row = await _node_row(gateway, ha_node)
+    assert row is not None
+    tools = {t["name"]: t["command"] for t in row["nodePluginTools"]}
+    assert tools == {t["name"]: t["command"] for t in NODE_PLUGIN_TOOLS}
     # Earlier tests left offline "Home Assistant" nodes behind: find ours by unique id.
     registry = er.async_get(hass)
     sensor = await wait_until(
