@@ -5,7 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from custom_components.openclaw.aioopenclaw import DeviceIdentity, GatewayClient
+from custom_components.openclaw.aioopenclaw import (
+    ChatEvent,
+    DeviceIdentity,
+    GatewayClient,
+    RunState,
+)
 from custom_components.openclaw.aioopenclaw.errors import DeviceTokenMismatchError
 from tests.fake_gateway import FakeGateway
 
@@ -39,3 +44,35 @@ async def test_a_revoked_device_with_a_dead_shared_token_reports_it_once(
     assert [type(e) for e in reported] == [DeviceTokenMismatchError]
     assert attempts <= 3  # the device token, then the shared token once
     assert not client.connected
+
+
+async def test_a_slow_consumer_of_a_run_loses_nothing(
+    fake: FakeGateway,
+    make_client: Callable[..., GatewayClient],
+    record: Callable[..., None],
+) -> None:
+    """The gateway streams 300 deltas at once; the code reading the run takes 2 ms per event.
+    Every delta arrives, in order, then the final once; the link stays up meanwhile."""
+    pieces = [f"d{i} " for i in range(300)]
+    fake.script_reply(chunks=pieces)
+    client = make_client(fake.url, token=fake.token)
+    await client.connect()
+    handle = await client.chat_send("agent:main:main", "flood me")
+    seen: list[ChatEvent] = []
+    async for event in handle.events():
+        seen.append(event)
+        await asyncio.sleep(0.002)
+    deltas = [e.delta for e in seen if e.state is RunState.DELTA]
+    ends = [e for e in seen if e.state.terminal]
+    record(
+        "bad_input",
+        [
+            "slow consumer (2 ms per event, 300 deltas)",
+            "client",
+            "none needed",
+            f"{len(deltas)} deltas, {len(ends)} final, {client.reconnects} reconnects",
+        ],
+    )
+    assert "".join(deltas) == "".join(pieces)
+    assert [e.state for e in ends] == [RunState.FINAL]
+    assert client.reconnects == 0

@@ -39,7 +39,7 @@ SCHEDULE = (
     "restart",
     "none",
 )
-RUN_TIMEOUT = 60.0
+RUN_TIMEOUT = 45.0
 STALL_S = 1.5
 
 
