@@ -93,6 +93,8 @@ _TARGET: dict[Any, Any] = {
     vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
     vol.Exclusive(ATTR_SESSION_KEY, "session"): cv.string,
 }
+# cv.entity_ids raises TypeError (not Invalid) for a number or a bool: check the type first.
+_ENTITY_IDS = vol.All(vol.Any(str, list), cv.entity_ids)
 _IDEMPOTENCY_KEY = vol.All(cv.string, vol.Length(min=1, max=200))
 
 SEND_SCHEMA = vol.Schema(
@@ -105,7 +107,7 @@ SEND_SCHEMA = vol.Schema(
         ),
         vol.Optional(ATTR_FILES, default=list): vol.All(cv.ensure_list, [cv.string]),
         vol.Optional(ATTR_CAMERAS, default=list): vol.All(
-            cv.entity_ids, [cv.entity_domain("camera")]
+            _ENTITY_IDS, [cv.entity_domain("camera")]
         ),
         vol.Optional(ATTR_THINKING): cv.string,
         vol.Optional(ATTR_DELIVER): cv.boolean,
@@ -153,7 +155,7 @@ LIST_SESSIONS_SCHEMA = vol.Schema(
 )
 PREVIEW_SCHEMA = vol.Schema(
     {
-        vol.Optional(ATTR_ENTITY_ID, default=list): cv.entity_ids,
+        vol.Optional(ATTR_ENTITY_ID, default=list): _ENTITY_IDS,
         vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
         vol.Optional(ATTR_SESSION_KEYS, default=list): vol.All(cv.ensure_list, [cv.string]),
         vol.Optional(ATTR_LIMIT): vol.All(vol.Coerce(int), vol.Range(min=1, max=100)),

@@ -234,7 +234,7 @@ class GatewayClient:
         self._closing = False
         return await self._open()
 
-    async def _open(self) -> HelloOk:
+    async def _open(self, *, announce: bool = True) -> HelloOk:
         conn = await Connection.open(
             self._session,
             self.url,
@@ -268,10 +268,14 @@ class GatewayClient:
             )
             if self._on_device_token is not None:
                 _call_safely(self._on_device_token, hello.device_token)
+        if announce:
+            self._announce()
+        return hello
+
+    def _announce(self) -> None:
         self._connected.set()
         for listener in list(self._connection_listeners):
             _call_safely(listener, True, None)
-        return hello
 
     async def close(self) -> None:
         """Disconnect for good: no more reconnects; waiting runs fail."""
@@ -323,7 +327,7 @@ class GatewayClient:
                 delay = max(delay, self._last_error.retry_after_ms / 1000)
             await asyncio.sleep(delay)
             try:
-                await self._open()
+                await self._open(announce=False)
             except OpenClawError as err:
                 if (
                     isinstance(err, DeviceTokenMismatchError)
@@ -347,8 +351,11 @@ class GatewayClient:
                 _LOGGER.debug("reconnect failed: %s", type(err).__name__)
                 continue
             self.reconnects += 1
+            # Finals missed while away come first: senders waiting to resend, and the runs
+            # they start, go on only once every earlier run has been resolved.
             await self._after_reconnect()
             if self.connected:
+                self._announce()
                 return
             # It dropped again while we restored subscriptions: this task must go on, since
             # the close callback saw it running and started no other.
@@ -373,11 +380,12 @@ class GatewayClient:
         if self._resync_task is None or self._resync_task.done():
             self._resync_task = asyncio.create_task(self.resync_runs(), name="openclaw-resync")
 
-    async def resync_runs(self) -> None:
-        """Find the finals of in-flight runs in their sessions' transcripts."""
+    async def resync_runs(self, session_key: str | None = None) -> None:
+        """Find the finals of in-flight runs in their sessions' transcripts (or one's)."""
         by_session: dict[str, set[str]] = {}
         for run_id, key in self._tracker.active_runs().items():
-            by_session.setdefault(key, set()).add(run_id)
+            if session_key is None or key == session_key:
+                by_session.setdefault(key, set()).add(run_id)
         for key, run_ids in by_session.items():
             if not key:
                 continue
@@ -636,7 +644,7 @@ class GatewayClient:
         handle.ack = SendAck(str(payload.get("runId") or run_id), str(payload.get("status", "")))
         if handle.ack.status == "ok" and not handle.done:
             # Finished before we saw its end (a resend after a drop): read the transcript.
-            await self.resync_runs()
+            await self.resync_runs(session_key)
         if handle.done:
             self._handles.pop(run_id, None)
         return handle

@@ -448,6 +448,9 @@ class Connection:
         except TimeoutError as err:
             raise RequestTimeoutError(f"{method} got no response in {timeout:g} s") from err
         except (ConnectionResetError, aiohttp.ClientError) as err:
+            # The socket is dead though the reader may not have noticed yet: close it, so
+            # the client reconnects instead of retrying on it (a busy loop otherwise).
+            await self.close()
             raise ConnectionClosedError(f"{method}: {type(err).__name__}") from err
         finally:
             self._pending.pop(req_id, None)

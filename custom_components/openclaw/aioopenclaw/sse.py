@@ -88,6 +88,8 @@ class SSEParser:
             if match.end() == end and match.group() == "\r":
                 self._skip_lf = True
             pos = match.end()
+            if len(line) > self._max:  # the same limit however the line was split
+                raise ProtocolError(f"SSE line longer than {self._max} characters")
             self._line(line, events)
 
     def _line(self, line: str, events: list[SSEEvent]) -> None:
