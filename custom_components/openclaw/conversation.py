@@ -103,7 +103,7 @@ class OpenClawConversationEntity(conversation.ConversationEntity, OpenClawAgentE
         except OpenClawError as err:
             turn.close()
             return await async_error_result(self.hass, user_input, conversation_id, err)
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - last resort: the user gets a translated error
             # A bug of ours must not reach the user as a traceback, nor leave the run going.
             LOGGER.exception("Unexpected error in the Assist turn of run %s", turn.run_id)
             turn.close()

@@ -663,9 +663,13 @@ class GatewayClient:
         """
         for row in reversed(await self.chat_history(session_key, limit=USAGE_HISTORY_LIMIT)):
             meta = row.get("__openclaw")
-            if row.get("role") == "assistant" and isinstance(meta, dict):
-                if meta.get("runId") == run_id and (usage := Usage.from_payload(row.get("usage"))):
-                    return usage
+            if (
+                row.get("role") == "assistant"
+                and isinstance(meta, dict)
+                and meta.get("runId") == run_id
+                and (usage := Usage.from_payload(row.get("usage")))
+            ):
+                return usage
         return None
 
     def run_result(self, run_id: str) -> RunResult | None:
