@@ -29,6 +29,8 @@ from typing import Any
 
 import aiohttp
 
+from tests.e2e.gateway import process_group_members  # develop.py puts the repo on sys.path
+
 CONFIGURATION_YAML = """\
 # Written once by scripts/develop (delete it to get a fresh one). No `http:` block on purpose:
 # scripts/develop pins Home Assistant to 127.0.0.1 through .storage/http.
@@ -125,21 +127,6 @@ def seed_config_dir(config_dir: Path, repo: Path, port: int) -> None:
         )
 
 
-def _group_members(pgid: int) -> list[int]:
-    members = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if fields[0] != "Z" and int(fields[2]) == pgid:
-            members.append(int(entry.name))
-    return members
-
-
 class HomeAssistantProcess:
     """``python -m homeassistant`` in its own process group, output to a log file."""
 
@@ -218,7 +205,7 @@ class HomeAssistantProcess:
             if proc.poll() is not None:
                 break
             await asyncio.sleep(0.1)
-        if proc.poll() is None or _group_members(proc.pid):
+        if proc.poll() is None or process_group_members(proc.pid):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
