@@ -5,7 +5,8 @@ The cursor is ``seq:N`` (messages before transcript seq N) on both paths:
 - a paired device (device token only) has just ``chat.history``, which returns the newest
   messages; an older page asks for a few more than the card already has and keeps those
   before the cursor (at most ``HISTORY_LIMIT_MAX`` back).
-Rows hold what the card shows (role, text, time, run, image count), never image data.
+Rows hold what the card shows (role, text, time, run, image count, stopped or failed), never
+image data.
 """
 
 from __future__ import annotations
@@ -77,6 +78,12 @@ def card_row(message: dict[str, Any]) -> dict[str, Any] | None:
         row["images"] = images
     if isinstance(error, str) and error:
         row["error"] = error
+    # A reply cut short by chat.abort keeps its words and says so.
+    abort = message.get("openclawAbort")
+    if (isinstance(abort, dict) and abort.get("aborted") is True) or message.get(
+        "stopReason"
+    ) == "aborted":
+        row["aborted"] = True
     return row
 
 

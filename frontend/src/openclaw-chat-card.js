@@ -9,6 +9,7 @@ import { ChatController } from "./controller.js";
 import { OpenClawChatCardEditor } from "./editor.js";
 import { MAX_IMAGES, imageAttachment } from "./images.js";
 import { ensureMarkdown, markdownReady } from "./markdown.js";
+import { registryReady, whenRegistryReady } from "./registry.js";
 import { rowKey } from "./transcript.js";
 import { runStateLabel, text } from "./strings.js";
 import { cardStyles } from "./styles.js";
@@ -255,7 +256,9 @@ export class OpenClawChatCard extends LitElement {
     const classes = ["row", row.role];
     if (row.pending) classes.push("pending");
     let meta = nothing;
-    if (row.state === "aborted") meta = html`<div class="meta">${text("aborted")}</div>`;
+    if (row.state === "aborted" || row.aborted) {
+      meta = html`<div class="meta">${text("aborted")}</div>`;
+    }
     else if (row.state === "error" || row.error) {
       meta = html`<div class="meta error">${text("error")}${row.error ? `: ${row.error}` : ""}</div>`;
     }
@@ -369,7 +372,8 @@ export class OpenClawChatCard extends LitElement {
   }
 }
 
-if (!customElements.get(CARD_TYPE)) {
+function register() {
+  if (customElements.get(CARD_TYPE)) return;
   customElements.define(CARD_TYPE, OpenClawChatCard);
   customElements.define(`${CARD_TYPE}-editor`, OpenClawChatCardEditor);
   window.customCards = window.customCards || [];
@@ -382,3 +386,6 @@ if (!customElements.get(CARD_TYPE)) {
   });
   console.info(`%c OPENCLAW-CHAT-CARD %c ${VERSION} `, "color:#fff;background:#d9480f", "");
 }
+
+if (registryReady()) register();
+else whenRegistryReady().then(register);

@@ -30,7 +30,9 @@ def _unavailable(message: str) -> None:
 
 def _node_ok(node: str) -> bool:
     try:
-        out = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30)
+        out = subprocess.run(
+            [node, "--version"], capture_output=True, text=True, timeout=30, check=False
+        )
     except OSError:
         return False
     match = re.match(r"v(\d+)\.", out.stdout)

@@ -403,6 +403,37 @@ async def test_history_rows_after_a_run(
     assert page["result"]["has_more"] is False
 
 
+async def test_history_marks_a_stopped_reply_and_leaves_out_tool_rows(
+    hass: HomeAssistant, fake_gateway: FakeGateway, ws: MockHAClientWebSocket
+) -> None:
+    session = fake_gateway.sessions.ensure(MAIN)
+    run_id = "0f6c2d5e-run"
+    # As 2026.9.6 keeps a reply cut short by chat.abort (captured from the real gateway).
+    session.append(
+        {
+            "role": "assistant",
+            "content": [{"type": "text", "text": "tick0 tick1 tick2"}],
+            "stopReason": "stop",
+            "idempotencyKey": f"{run_id}:assistant",
+            "openclawAbort": {"aborted": True, "origin": "rpc", "runId": run_id},
+            "__openclaw": {"runId": run_id},
+        }
+    )
+    session.append({"role": "toolResult", "content": [{"type": "text", "text": "42"}]})
+    session.append({"role": "assistant", "content": [{"type": "toolCall", "name": "x"}]})
+    session.append({"role": "user", "content": [{"type": "image", "data": "AAAA"}]})
+
+    page = await command(ws, type="openclaw/chat/history", entity_id=RUN_STATE)
+
+    rows = page["result"]["messages"]
+    assert [(r["role"], r["text"], r.get("aborted"), r.get("images")) for r in rows] == [
+        ("assistant", "tick0 tick1 tick2", True, None),
+        ("user", "", None, 1),
+    ]
+    assert rows[0]["run_id"] == run_id
+    assert "AAAA" not in str(page)
+
+
 async def test_history_of_an_empty_session(hass: HomeAssistant, ws: MockHAClientWebSocket) -> None:
     page = await command(ws, type="openclaw/chat/history", entity_id=RUN_STATE)
     assert page["result"] == {"session_key": MAIN, "messages": [], "has_more": False}
