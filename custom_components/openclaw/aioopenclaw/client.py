@@ -12,11 +12,13 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 import contextlib
 import logging
 import random
+import time
 from typing import Any
 import uuid
 
 import aiohttp
 
+from . import features, transcript
 from .connection import ClientInfo, Connection, Credentials, SslOption, is_auth_failure
 from .errors import (
     ConnectionClosedError,
@@ -59,6 +61,12 @@ HISTORY_LIMIT_MAX = 1000
 RESYNC_HISTORY_LIMIT = 200
 # A run's own transcript row is among the newest few.
 USAGE_HISTORY_LIMIT = 20
+# A run known this long before the gateway's start is one the previous process had.
+LOST_RUN_MARGIN = 1.0
+LOST_RUN_MESSAGE = "the gateway restarted before the run finished"
+# Looks for a queued message's reply again after another run's final (a few times).
+QUEUED_RETRY_DELAY = 0.5
+QUEUED_RETRIES = 6
 
 EventListener = Callable[[EventFrame], None]
 ChatListener = Callable[[ChatEvent], None]
@@ -189,6 +197,7 @@ class GatewayClient:
         self._connected = asyncio.Event()
         self._reconnect_task: asyncio.Task[None] | None = None
         self._resync_task: asyncio.Task[None] | None = None
+        self._session_resyncs: dict[str, asyncio.Task[None]] = {}
         self._closing = False
         self._restart_expected = False
         self._last_error: BaseException | None = None
@@ -226,6 +235,10 @@ class GatewayClient:
 
     def supports_event(self, event: str) -> bool:
         return self.hello is not None and event in self.hello.events
+
+    def has_feature(self, feature: features.Feature) -> bool:
+        """Whether the connected gateway offers ``feature`` (from hello-ok's feature lists)."""
+        return features.supported(self.hello, feature)
 
     # -- connecting ----------------------------------------------------------------------
 
@@ -280,7 +293,7 @@ class GatewayClient:
     async def close(self) -> None:
         """Disconnect for good: no more reconnects; waiting runs fail."""
         self._closing = True
-        for task in (self._reconnect_task, self._resync_task):
+        for task in (self._reconnect_task, self._resync_task, *self._session_resyncs.values()):
             if task is not None and not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -372,16 +385,55 @@ class GatewayClient:
                 await self.request("sessions.subscribe", {})
             except OpenClawError as err:
                 _LOGGER.debug("could not restore sessions.subscribe: %s", err)
-        await self.resync_runs()
+        await self.resync_runs(lost_before=self._gateway_started_at())
+
+    def _gateway_started_at(self) -> float | None:
+        """When (``time.monotonic``) the gateway process we are connected to started.
+
+        ``hello-ok.snapshot.uptimeMs`` (every tested release sends it). A run we knew before
+        that moment ran on the previous process: 2026.3.24 drops such runs on a restart
+        (2026.9.6 finishes them first), so one not in the transcript will never end.
+        """
+        uptime = self.hello.snapshot.get("uptimeMs") if self.hello is not None else None
+        if isinstance(uptime, bool) or not isinstance(uptime, (int, float)) or uptime < 0:
+            return None
+        return time.monotonic() - uptime / 1000 - LOST_RUN_MARGIN
 
     def _seq_gap(self, last: int, seq: int) -> None:
         # The gateway does not replay skipped events: recover missed finals from history.
         _LOGGER.debug("event seq gap %d -> %d", last, seq)
-        if self._resync_task is None or self._resync_task.done():
-            self._resync_task = asyncio.create_task(self.resync_runs(), name="openclaw-resync")
+        self._schedule_resync()
 
-    async def resync_runs(self, session_key: str | None = None) -> None:
-        """Find the finals of in-flight runs in their sessions' transcripts (or one's)."""
+    def _schedule_resync(self, session_key: str | None = None, retries: int = 0) -> None:
+        if session_key is None:
+            if self._resync_task is None or self._resync_task.done():
+                self._resync_task = asyncio.create_task(self.resync_runs(), name="openclaw-resync")
+            return
+        # One per session: a queued message's lookup must not wait for (or be skipped by) a
+        # resync of other sessions.
+        task = self._session_resyncs.get(session_key)
+        if task is None or task.done():
+            self._session_resyncs[session_key] = asyncio.create_task(
+                self._resync_with_retries(session_key, retries), name="openclaw-resync-session"
+            )
+
+    async def _resync_with_retries(self, session_key: str, retries: int) -> None:
+        await self.resync_runs(session_key)
+        for _ in range(retries):
+            if not self._tracker.has_queued(session_key):
+                return
+            # A follow-up's transcript row can land just after another run's final.
+            await asyncio.sleep(QUEUED_RETRY_DELAY)
+            await self.resync_runs(session_key)
+
+    async def resync_runs(
+        self, session_key: str | None = None, *, lost_before: float | None = None
+    ) -> None:
+        """Find the finals of in-flight runs in their sessions' transcripts (or one's).
+
+        With ``lost_before`` (a ``time.monotonic`` value), a run known since before then and
+        not ended in the transcript is ended with an error: the gateway restarted under it.
+        """
         by_session: dict[str, set[str]] = {}
         for run_id, key in self._tracker.active_runs().items():
             if session_key is None or key == session_key:
@@ -394,20 +446,43 @@ class GatewayClient:
             except OpenClawError as err:
                 _LOGGER.debug("resync of %d run(s) failed: %s", len(run_ids), type(err).__name__)
                 continue
-            last_by_run: dict[str, dict[str, Any]] = {}
-            for row in history:
-                meta = row.get("__openclaw")
-                row_run = meta.get("runId") if isinstance(meta, dict) else None
-                if (
-                    row.get("role") == "assistant"
-                    and isinstance(row_run, str)
-                    and row_run in run_ids
-                ):
-                    last_by_run[row_run] = row
-            for found_run, row in last_by_run.items():
+            for found_run, row in self._rows_of_runs(history, run_ids).items():
                 event = self._tracker.resolve_from_history(found_run, key, row)
                 if event is not None:
                     self._deliver_chat(event)
+            if lost_before is None:
+                continue
+            for run_id in run_ids:
+                started = self._tracker.started_at(run_id)
+                if started is not None and started < lost_before:
+                    lost = self._tracker.fail_lost(run_id, LOST_RUN_MESSAGE)
+                    if lost is not None:
+                        self._deliver_chat(lost)
+
+    def _rows_of_runs(
+        self, history: list[dict[str, Any]], run_ids: set[str]
+    ) -> dict[str, dict[str, Any]]:
+        """The transcript row that ended each of ``run_ids`` (those that have ended)."""
+        found: dict[str, dict[str, Any]] = {}
+        linked = transcript.has_run_ids(history)
+        by_text: dict[str, list[str]] = {}
+        for run_id in run_ids:
+            row = transcript.row_by_run_id(history, run_id) if linked else None
+            message = self._tracker.sent_message(run_id)
+            if row is not None:
+                found[run_id] = row
+            elif message is not None and (not linked or self._tracker.is_queued(run_id)):
+                # No run ids in the rows (<= 2026.5.12), or a queued message that ran as
+                # another run: the row answering the text we sent.
+                by_text.setdefault(message, []).append(run_id)
+        for message, runs in by_text.items():
+            # Runs with one text pair with its user rows, newest with newest; only when
+            # every one of them has ended, so no run takes another's reply.
+            runs.sort(key=lambda r: self._tracker.started_at(r) or 0.0, reverse=True)
+            rows = [transcript.row_answering(history, message, skip=i) for i in range(len(runs))]
+            if all(row is not None for row in rows):
+                found.update({r: row for r, row in zip(runs, rows, strict=True) if row})
+        return found
 
     # -- events --------------------------------------------------------------------------
 
@@ -444,6 +519,7 @@ class GatewayClient:
             if event is not None:
                 self._deliver_chat(event)
         elif frame.event == "agent":
+            self._tracker.note_agent(frame.payload)
             if frame.payload.get("stream") == "usage":
                 self._tracker.note_usage(frame.payload)
         elif frame.event == "shutdown":
@@ -459,6 +535,9 @@ class GatewayClient:
             handle._feed(event)
             if event.state.terminal:
                 del self._handles[event.run_id]
+        if event.state.terminal and self._tracker.has_queued(event.session_key):
+            # A message queued behind a run (2026.5.12) runs once that run ends.
+            self._schedule_resync(event.session_key, QUEUED_RETRIES)
         for listener in list(self._chat_listeners):
             try:  # _call_safely inlined: this runs for every delta
                 listener(event)
@@ -487,6 +566,7 @@ class GatewayClient:
         return dict(await self.request("status", {}) or {})
 
     async def agents_list(self) -> list[AgentInfo]:
+        features.require(self.hello, features.Feature.AGENTS)
         payload = await self.request("agents.list", {}) or {}
         return [AgentInfo.from_payload(a) for a in payload.get("agents", []) if isinstance(a, dict)]
 
@@ -534,6 +614,7 @@ class GatewayClient:
 
     async def subscribe_sessions_changed(self, callback: EventListener) -> Callable[[], None]:
         """``sessions.changed`` hints (restored after reconnects)."""
+        features.require(self.hello, features.Feature.SESSION_EVENTS)
         await self.request("sessions.subscribe", {})
         self._sessions_changed_wanted = True
         return self.subscribe(callback, "sessions.changed")
@@ -546,6 +627,7 @@ class GatewayClient:
         Returns a plain callable that drops the callback; the gateway-side subscription ends
         with ``unsubscribe_session_messages``.
         """
+        features.require(self.hello, features.Feature.TRANSCRIPT)
         payload = await self.request("sessions.messages.subscribe", {"key": key}) or {}
         canonical = str(payload.get("key") or key)
         self._message_listeners.setdefault(canonical, []).append(callback)
@@ -560,6 +642,7 @@ class GatewayClient:
 
     async def unsubscribe_session_messages(self, key: str) -> None:
         self._message_listeners.pop(key, None)
+        features.require(self.hello, features.Feature.TRANSCRIPT)
         await self.request("sessions.messages.unsubscribe", {"key": key})
 
     async def chat_history(self, session_key: str, *, limit: int = 200) -> list[dict[str, Any]]:
@@ -576,9 +659,11 @@ class GatewayClient:
         return dict(payload or {})
 
     async def wake(self, text: str, mode: str = "now") -> dict[str, Any]:
+        features.require(self.hello, features.Feature.WAKE)
         return dict(await self.request("wake", {"mode": mode, "text": text}) or {})
 
     async def node_list(self) -> list[dict[str, Any]]:
+        features.require(self.hello, features.Feature.NODES)
         payload = await self.request("node.list", {}) or {}
         return [n for n in payload.get("nodes", []) if isinstance(n, dict)]
 
@@ -616,7 +701,7 @@ class GatewayClient:
             return handle
         # Registered before sending: the first events can arrive ahead of the ack.
         self._handles[run_id] = handle
-        self._tracker.expect(run_id, session_key)
+        self._tracker.expect(run_id, session_key, message)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + retry_for
         payload: dict[str, Any] = {}
@@ -642,8 +727,9 @@ class GatewayClient:
                 self._drop_handle(run_id, err)
                 raise
         handle.ack = SendAck(str(payload.get("runId") or run_id), str(payload.get("status", "")))
-        if handle.ack.status == "ok" and not handle.done:
+        if handle.ack.status in ("ok", "in_flight") and not handle.done:
             # Finished before we saw its end (a resend after a drop): read the transcript.
+            # 2026.5.12 answers "in_flight" even for a run that has ended.
             await self.resync_runs(session_key)
         if handle.done:
             self._handles.pop(run_id, None)
@@ -659,18 +745,17 @@ class GatewayClient:
         """A finished run's full token usage, read from its transcript row.
 
         2026.9.6 puts no usage in the final event (only output tokens in an ``agent`` event);
-        the assistant row of the transcript carries input, output and total.
+        the assistant row of the transcript carries input, output and total. Rows of
+        2026.5.12 and older name no run: there the row is the newest with the run's reply.
+        None when the release recorded no usage (2026.3.24 writes zeros).
         """
-        for row in reversed(await self.chat_history(session_key, limit=USAGE_HISTORY_LIMIT)):
-            meta = row.get("__openclaw")
-            if (
-                row.get("role") == "assistant"
-                and isinstance(meta, dict)
-                and meta.get("runId") == run_id
-                and (usage := Usage.from_payload(row.get("usage")))
-            ):
-                return usage
-        return None
+        history = await self.chat_history(session_key, limit=USAGE_HISTORY_LIMIT)
+        row = transcript.row_by_run_id(history, run_id)
+        if row is None and not transcript.has_run_ids(history):
+            result = self._tracker.result(run_id)
+            if result is not None and result.state is RunState.FINAL and result.text:
+                row = transcript.row_with_reply(history, result.text)
+        return transcript.reported_usage(row.get("usage")) if row is not None else None
 
     def run_result(self, run_id: str) -> RunResult | None:
         """The terminal result of a recently finished run, if it was seen."""

@@ -157,6 +157,19 @@ class UnknownMethodError(GatewayError):
     """The gateway does not know the method (an older release)."""
 
 
+class FeatureUnavailableError(UnknownMethodError):
+    """The connected gateway release lacks a feature (decided from hello-ok, before sending).
+
+    ``feature`` names it, ``min_release`` is the oldest tested release that has it.
+    """
+
+    def __init__(self, feature: str, min_release: str, server_version: str, message: str) -> None:
+        super().__init__("FEATURE_UNAVAILABLE", message)
+        self.feature = feature
+        self.min_release = min_release
+        self.server_version = server_version
+
+
 class InvalidRequestError(GatewayError):
     """The gateway refused the request parameters."""
 

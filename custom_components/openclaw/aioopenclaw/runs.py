@@ -8,7 +8,8 @@ progress is judged by its cumulative text, and a terminal state is accepted once
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+import time
 from typing import Any
 
 from .models import ChatEvent, RunResult, RunState, Usage, message_text
@@ -25,6 +26,11 @@ class _RunProgress:
     text: str = ""
     seq: int | None = None
     output_tokens: int | None = None
+    # What we sent (runs we started): finds the run's row in transcripts without run ids.
+    message: str | None = None
+    agent_seen: bool = False  # an `agent` event of this run arrived: the agent ran it
+    queued: bool = False  # acknowledged by an empty final; the reply comes as another run
+    started: float = field(default_factory=time.monotonic)
 
 
 def _str(value: Any) -> str | None:
@@ -49,10 +55,33 @@ class RunTracker:
     def is_finished(self, run_id: str) -> bool:
         return run_id in self._finished
 
-    def expect(self, run_id: str, session_key: str) -> None:
+    def expect(self, run_id: str, session_key: str, message: str | None = None) -> None:
         """Track a run we started before any event of it arrives (so resync can find it)."""
         if run_id not in self._finished:
-            self._active.setdefault(run_id, _RunProgress(session_key))
+            run = self._active.setdefault(run_id, _RunProgress(session_key))
+            run.message = message if message is not None else run.message
+
+    def sent_message(self, run_id: str) -> str | None:
+        run = self._active.get(run_id)
+        return run.message if run is not None else None
+
+    def started_at(self, run_id: str) -> float | None:
+        """When the run was sent or first seen (``time.monotonic``)."""
+        run = self._active.get(run_id)
+        return run.started if run is not None else None
+
+    def is_queued(self, run_id: str) -> bool:
+        run = self._active.get(run_id)
+        return run is not None and run.queued
+
+    def has_queued(self, session_key: str) -> bool:
+        return any(r.queued and r.session_key == session_key for r in self._active.values())
+
+    def note_agent(self, payload: dict[str, Any]) -> None:
+        """An ``agent`` event: the run it names was really started by the agent."""
+        run = self._active.get(str(payload.get("runId")))
+        if run is not None:
+            run.agent_seen = True
 
     def forget(self, run_id: str) -> None:
         """Stop tracking a run whose send never reached the gateway."""
@@ -111,6 +140,12 @@ class RunTracker:
                 replaced,
                 agent_id=_str(payload.get("agentId")),
             )
+        if state is RunState.FINAL and self._queued_ack(run, payload):
+            # 2026.5.12 answers a message sent while the session is busy with an empty final
+            # and runs it later as a follow-up under another run id: not this run's end. The
+            # client finds the reply in the transcript once the follow-up has run.
+            run.queued = True
+            return None
         # Terminal: accepted once; the run leaves the active set.
         usage = Usage.from_payload(payload.get("usage"))
         if usage is None and isinstance(payload.get("message"), dict):
@@ -130,6 +165,35 @@ class RunTracker:
             usage=usage,
             error_message=_str(payload.get("errorMessage")),
             error_kind=_str(payload.get("errorKind")),
+        )
+        self._finish(event)
+        return event
+
+    @staticmethod
+    def _queued_ack(run: _RunProgress, payload: dict[str, Any]) -> bool:
+        """An empty final for a run we sent that the agent never started (no agent event)."""
+        return (
+            run.message is not None
+            and not run.agent_seen
+            and not run.text
+            and "message" not in payload
+            and payload.get("stopReason") is None
+            and payload.get("usage") is None
+        )
+
+    def fail_lost(self, run_id: str, message: str) -> ChatEvent | None:
+        """End a run that cannot finish any more (the gateway restarted under it)."""
+        run = self._active.get(run_id)
+        if run is None or run_id in self._finished:
+            return None
+        event = ChatEvent(
+            run_id,
+            run.session_key,
+            RunState.ERROR,
+            None,
+            run.text,
+            error_message=message,
+            resynced=True,
         )
         self._finish(event)
         return event
