@@ -9,6 +9,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .client_factory import create_client, create_http_client
+from .compat import async_remove_feature_issues
 from .const import DOMAIN
 from .coordinator import OpenClawConfigEntry, OpenClawCoordinator, OpenClawRuntimeData
 from .entity import gateway_device_info
@@ -106,3 +107,4 @@ async def async_unload_entry(hass: HomeAssistant, entry: OpenClawConfigEntry) ->
 async def async_remove_entry(hass: HomeAssistant, entry: OpenClawConfigEntry) -> None:
     """Forget the entry's repair issues."""
     async_remove_transport_issue(hass, entry.entry_id)
+    async_remove_feature_issues(hass, entry.entry_id)

@@ -17,6 +17,7 @@ from homeassistant.util import dt as dt_util
 
 from .aioopenclaw import NotFoundError, OpenClawError, message_text
 from .aioopenclaw.client import HISTORY_LIMIT_MAX
+from .compat import http_history_usable, note_http_history_refused
 from .const import CONF_PASSWORD, CONF_TOKEN
 from .coordinator import OpenClawConfigEntry
 from .errors import translate_error
@@ -111,9 +112,15 @@ async def async_history_page(
 ) -> dict[str, Any]:
     """One page for the card; raises translated HA errors."""
     before = parse_cursor(cursor)
+    hello = entry.runtime_data.client.hello
     try:
-        if _has_shared_secret(entry):
-            return await _http_page(entry, session_key, limit, before)
+        if _has_shared_secret(entry) and http_history_usable(entry.entry_id, hello):
+            try:
+                return await _http_page(entry, session_key, limit, before)
+            except OpenClawError as err:
+                # 2026.5.12 refuses the route to the gateway token (403): read over WS.
+                if not note_http_history_refused(entry.entry_id, hello, err):
+                    raise
         return await _ws_page(entry, session_key, limit, before)
     except NotFoundError:
         # A session without a transcript yet (a fresh main session) reads as empty.

@@ -32,6 +32,7 @@ from .aioopenclaw import (
 from .aioopenclaw.connection import is_auth_failure
 from .aioopenclaw.errors import ProtocolMismatchError
 from .aioopenclaw.http import GatewayHttpClient
+from .compat import async_update_feature_issues
 from .const import (
     CONF_DELTA_RATE,
     CONF_DEVICE_TOKEN,
@@ -184,6 +185,7 @@ class OpenClawCoordinator:
         except OpenClawError as err:
             await self.async_stop()
             raise translate_error(err, ConfigEntryNotReady) from err
+        async_update_feature_issues(self.hass, self.entry, hello)
 
     async def _load_sessions(self, hello: HelloOk) -> None:
         self.agents = await self.client.agents_list() if hello.supports("agents.list") else []
@@ -268,6 +270,8 @@ class OpenClawCoordinator:
             if not self._was_connected:
                 LOGGER.info("Reconnected to the OpenClaw gateway at %s", self.client.url)
             self._was_connected = True
+            if self.client.hello is not None:  # the gateway may have been updated meanwhile
+                async_update_feature_issues(self.hass, self.entry, self.client.hello)
         elif self._was_connected and not self._stopping:
             LOGGER.info("Lost the connection to the OpenClaw gateway at %s", self.client.url)
             self._was_connected = False

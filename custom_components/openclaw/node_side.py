@@ -19,6 +19,7 @@ from homeassistant.helpers.json import json_dumps
 from .aioopenclaw import ClientInfo, DeviceIdentity
 from .aioopenclaw.connection import is_auth_failure
 from .aioopenclaw.errors import PairingRequiredError
+from .aioopenclaw.features import Feature
 from .aioopenclaw.node import GatewayNode
 from .client_factory import INTEGRATION_VERSION, ssl_option
 from .const import CONF_PASSWORD, CONF_TOKEN, CONF_URL, DOMAIN, LOGGER
@@ -122,7 +123,8 @@ async def async_setup_node_side(
 ) -> None:
     """Connect Home Assistant as a node when the option is on (in the background)."""
     options = NodeOptions.from_options(entry.options.get(CONF_NODE))
-    if not options.enabled:
+    if not options.enabled or not entry.runtime_data.client.has_feature(Feature.NODE_HOST):
+        # A gateway without node invokes gets no node: a repair issue says what to install.
         ir.async_delete_issue(hass, DOMAIN, node_issue_id(entry.entry_id))
         return
     node_side: NodeSide | None = None

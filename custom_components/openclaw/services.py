@@ -25,6 +25,7 @@ import probatio as vol
 
 from .aioopenclaw import NotFoundError, OpenClawError, SessionInfo, Usage, message_text
 from .aioopenclaw.history import MAX_HISTORY_LIMIT
+from .compat import http_history_usable, note_http_history_refused
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
     ATTR_RUN_ID,
@@ -346,15 +347,20 @@ def _has_shared_secret(entry: OpenClawConfigEntry) -> bool:
 
 
 async def _history_http(target: SessionTarget, limit: int, cursor: str | None) -> JsonObjectType:
+    entry = target.entry
     try:
-        page = await target.entry.runtime_data.http.session_history(
+        page = await entry.runtime_data.http.session_history(
             target.session_key, limit=limit, cursor=cursor
         )
     except NotFoundError as err:
         raise _validation_error(
-            "unknown_session", session_key=target.session_key, title=target.entry.title
+            "unknown_session", session_key=target.session_key, title=entry.title
         ) from err
     except OpenClawError as err:
+        if cursor is None and note_http_history_refused(
+            entry.entry_id, entry.runtime_data.client.hello, err
+        ):
+            return await _history_ws(target, limit)  # 2026.5.12 refuses the route: 403
         raise translate_error(err) from err
     response: JsonObjectType = {
         "session_key": page.session_key or target.session_key,
@@ -392,7 +398,9 @@ async def _async_history(call: ServiceCall) -> ServiceResponse:
     _check_limit(limit, MAX_HISTORY_LIMIT)
     target = target_of_call(call.hass, call)
     cursor: str | None = call.data.get(ATTR_CURSOR)
-    if _has_shared_secret(target.entry):
+    if _has_shared_secret(target.entry) and http_history_usable(
+        target.entry.entry_id, target.entry.runtime_data.client.hello
+    ):
         return await _history_http(target, limit, cursor)
     if cursor is not None:
         raise _validation_error("history_cursor_unavailable")
