@@ -52,7 +52,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not config.pluginmanager.hasplugin("xdist"):
         return
     for item in items:
-        if "_gateway_process" in getattr(item, "fixturenames", ()):
+        names = getattr(item, "fixturenames", ())
+        if "_gateway_process" in names or "compat_gateway_process" in names:
             item.add_marker(pytest.mark.xdist_group("openclaw-real-gateway"))
 
 
@@ -63,15 +64,13 @@ if importlib.util.find_spec("pytest_socket") is None:
         return
 
 
-@pytest.fixture(scope="session")
-def gateway_install() -> Install:
-    """The finished install of the wanted version (OPENCLAW_GATEWAY_VERSION, default 2026.9.6)."""
-    version = wanted_version()
+def require_install(version: str) -> Install:
+    """The finished install of ``version``: skipped when missing, except in CI (a failure)."""
     install = find_install(version)
     if install is None and os.environ.get("OPENCLAW_E2E_AUTO_INSTALL") == "1":
         started = time.monotonic()
         install = run_install_script(version)
-        _TIMINGS["install (auto)"] = round(time.monotonic() - started, 2)
+        _TIMINGS[f"install {version} (auto)"] = round(time.monotonic() - started, 2)
     if install is None:
         message = (
             f"OpenClaw gateway {version} is not installed; run `{INSTALL_SCRIPT.relative_to(INSTALL_SCRIPT.parents[1])} "
@@ -82,6 +81,12 @@ def gateway_install() -> Install:
             pytest.fail(message + " [CI=true: the e2e tier must run]", pytrace=False)
         pytest.skip(message)
     return install
+
+
+@pytest.fixture(scope="session")
+def gateway_install() -> Install:
+    """The finished install of the wanted version (OPENCLAW_GATEWAY_VERSION, default 2026.9.6)."""
+    return require_install(wanted_version())
 
 
 class _Shared:
@@ -172,6 +177,41 @@ def gateway(socket_enabled: None, _gateway_process: Gateway) -> Gateway:
     if not _gateway_process.running:
         _gateway_process.start()
     return _gateway_process
+
+
+@pytest.fixture(scope="module")
+def compat_gateway_process(
+    request: pytest.FixtureRequest, e2e_run_dir: Path, _fake_model_process: FakeModel
+) -> Iterator[Gateway]:
+    """A gateway of an older release, started once per module and version.
+
+    The version comes by indirect parametrization (``compat_versions()``), so pytest runs a
+    module's tests version by version and each release boots once. It has its own run dir
+    and shares the session's fake model; it may run beside the session's gateway.
+    """
+    version = str(request.param)
+    install = require_install(version)
+    gateway = Gateway(install, e2e_run_dir / f"compat-{version}", _fake_model_process.base_url)
+    gateway.start(timeout=float(os.environ.get("OPENCLAW_E2E_READY_TIMEOUT", "90")))
+    try:
+        yield gateway
+    finally:
+        try:
+            gateway.stop()
+            if _Shared.gateway is None:  # another gateway's /tmp locks are not ours to remove
+                gateway.cleanup_tmp()
+        finally:
+            _TIMINGS[f"compat {version} start->ready s"] = [
+                round(t, 2) for t in gateway.timings.start_to_ready
+            ]
+
+
+@pytest.fixture
+def compat_gateway(socket_enabled: None, compat_gateway_process: Gateway) -> Gateway:
+    """The module's older-release gateway, running (restarted if a test left it down)."""
+    if not compat_gateway_process.running:
+        compat_gateway_process.start()
+    return compat_gateway_process
 
 
 @pytest_asyncio.fixture

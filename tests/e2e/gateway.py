@@ -32,7 +32,8 @@ import urllib.request
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INSTALL_SCRIPT = REPO_ROOT / "scripts" / "install-gateway"
-DEFAULT_VERSION = "2026.9.6"
+# The tested releases, latest first (scripts/install-gateway installs the same list).
+RELEASES_FILE = REPO_ROOT / "scripts" / "lib" / "gateway-releases.txt"
 STAMP = ".install-complete"
 MAIN_SESSION = "agent:main:main"
 
@@ -50,8 +51,32 @@ def cache_dir() -> Path:
     return Path(os.environ.get("OPENCLAW_HA_CACHE") or Path.home() / ".cache" / "openclaw-ha")
 
 
+def tested_releases() -> list[str]:
+    """The releases in scripts/lib/gateway-releases.txt, latest first."""
+    lines = RELEASES_FILE.read_text(encoding="utf-8").splitlines()
+    return [line.split()[0] for line in lines if line.strip() and not line.startswith("#")]
+
+
+DEFAULT_VERSION = tested_releases()[0]
+
+
 def wanted_version() -> str:
+    """The release the full e2e suite runs against (OPENCLAW_GATEWAY_VERSION, else the latest)."""
     return os.environ.get("OPENCLAW_GATEWAY_VERSION") or DEFAULT_VERSION
+
+
+def compat_versions() -> list[str]:
+    """The releases that get the compatibility smoke set (tests/e2e/test_compat.py).
+
+    ``OPENCLAW_COMPAT_VERSIONS`` (comma-separated; ``none`` for none) overrides the default:
+    every tested release except the one the full suite runs against.
+    """
+    chosen = os.environ.get("OPENCLAW_COMPAT_VERSIONS")
+    if chosen is not None:
+        if chosen.strip().lower() == "none":
+            return []
+        return [v.strip() for v in chosen.split(",") if v.strip()]
+    return [v for v in tested_releases() if v != wanted_version()]
 
 
 @dataclass(frozen=True)

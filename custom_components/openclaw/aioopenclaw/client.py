@@ -61,12 +61,12 @@ HISTORY_LIMIT_MAX = 1000
 RESYNC_HISTORY_LIMIT = 200
 # A run's own transcript row is among the newest few.
 USAGE_HISTORY_LIMIT = 20
-# A run known this long before the gateway's start is one the previous process had.
-LOST_RUN_MARGIN = 1.0
 LOST_RUN_MESSAGE = "the gateway restarted before the run finished"
 # Looks for a queued message's reply again after another run's final (a few times).
-QUEUED_RETRY_DELAY = 0.5
-QUEUED_RETRIES = 6
+# How the transcript is read for the reply of a queued message (2026.5.12).
+QUEUED_POLL_MIN = 0.5
+QUEUED_POLL_MAX = 5.0
+QUEUED_WAIT = 600.0
 
 EventListener = Callable[[EventFrame], None]
 ChatListener = Callable[[ChatEvent], None]
@@ -197,7 +197,8 @@ class GatewayClient:
         self._connected = asyncio.Event()
         self._reconnect_task: asyncio.Task[None] | None = None
         self._resync_task: asyncio.Task[None] | None = None
-        self._session_resyncs: dict[str, asyncio.Task[None]] = {}
+        self._queued_watchers: dict[str, asyncio.Task[None]] = {}
+        self._queued_wakeups: dict[str, asyncio.Event] = {}
         self._closing = False
         self._restart_expected = False
         self._last_error: BaseException | None = None
@@ -293,7 +294,7 @@ class GatewayClient:
     async def close(self) -> None:
         """Disconnect for good: no more reconnects; waiting runs fail."""
         self._closing = True
-        for task in (self._reconnect_task, self._resync_task, *self._session_resyncs.values()):
+        for task in (self._reconnect_task, self._resync_task, *self._queued_watchers.values()):
             if task is not None and not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -391,40 +392,57 @@ class GatewayClient:
         """When (``time.monotonic``) the gateway process we are connected to started.
 
         ``hello-ok.snapshot.uptimeMs`` (every tested release sends it). A run we knew before
-        that moment ran on the previous process: 2026.3.24 drops such runs on a restart
-        (2026.9.6 finishes them first), so one not in the transcript will never end.
+        that moment ran on the previous process: 2026.3.24 and 2026.5.12 drop such runs on a
+        restart (2026.9.6 finishes them first), so one not in the transcript never ends. No
+        margin is needed: a new process boots for seconds before it accepts any run.
         """
         uptime = self.hello.snapshot.get("uptimeMs") if self.hello is not None else None
         if isinstance(uptime, bool) or not isinstance(uptime, (int, float)) or uptime < 0:
             return None
-        return time.monotonic() - uptime / 1000 - LOST_RUN_MARGIN
+        return time.monotonic() - uptime / 1000
 
     def _seq_gap(self, last: int, seq: int) -> None:
         # The gateway does not replay skipped events: recover missed finals from history.
         _LOGGER.debug("event seq gap %d -> %d", last, seq)
         self._schedule_resync()
 
-    def _schedule_resync(self, session_key: str | None = None, retries: int = 0) -> None:
-        if session_key is None:
-            if self._resync_task is None or self._resync_task.done():
-                self._resync_task = asyncio.create_task(self.resync_runs(), name="openclaw-resync")
-            return
-        # One per session: a queued message's lookup must not wait for (or be skipped by) a
-        # resync of other sessions.
-        task = self._session_resyncs.get(session_key)
-        if task is None or task.done():
-            self._session_resyncs[session_key] = asyncio.create_task(
-                self._resync_with_retries(session_key, retries), name="openclaw-resync-session"
-            )
+    def _schedule_resync(self) -> None:
+        if self._resync_task is None or self._resync_task.done():
+            self._resync_task = asyncio.create_task(self.resync_runs(), name="openclaw-resync")
 
-    async def _resync_with_retries(self, session_key: str, retries: int) -> None:
-        await self.resync_runs(session_key)
-        for _ in range(retries):
-            if not self._tracker.has_queued(session_key):
-                return
-            # A follow-up's transcript row can land just after another run's final.
-            await asyncio.sleep(QUEUED_RETRY_DELAY)
-            await self.resync_runs(session_key)
+    def _watch_queued(self, session_key: str) -> None:
+        """Look for the reply of a queued message (see ``_resolve_queued``); wake the watcher
+        when one already runs (another run of the session just ended)."""
+        wakeup = self._queued_wakeups.setdefault(session_key, asyncio.Event())
+        task = self._queued_watchers.get(session_key)
+        if task is not None and not task.done():
+            wakeup.set()
+            return
+        self._queued_watchers[session_key] = asyncio.create_task(
+            self._resolve_queued(session_key, wakeup), name="openclaw-queued-reply"
+        )
+
+    async def _resolve_queued(self, session_key: str, wakeup: asyncio.Event) -> None:
+        """Read the session's transcript until each queued message has its reply.
+
+        2026.5.12 runs a queued message as a follow-up under its own run id, and does not
+        always send that run's events to us: so the transcript is read when another run of
+        the session ends, and otherwise every few seconds (for at most ``QUEUED_WAIT``).
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + QUEUED_WAIT
+        delay = QUEUED_POLL_MIN
+        try:
+            while self._tracker.has_queued(session_key) and loop.time() < deadline:
+                wakeup.clear()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(delay):
+                        await wakeup.wait()
+                await self.resync_runs(session_key)
+                delay = min(delay * 2, QUEUED_POLL_MAX)
+        finally:
+            self._queued_watchers.pop(session_key, None)
+            self._queued_wakeups.pop(session_key, None)
 
     async def resync_runs(
         self, session_key: str | None = None, *, lost_before: float | None = None
@@ -518,6 +536,8 @@ class GatewayClient:
             event = self._tracker.process(frame.payload)
             if event is not None:
                 self._deliver_chat(event)
+            elif self._tracker.is_queued(str(frame.payload.get("runId"))):
+                self._watch_queued(str(frame.payload.get("sessionKey") or ""))
         elif frame.event == "agent":
             self._tracker.note_agent(frame.payload)
             if frame.payload.get("stream") == "usage":
@@ -537,7 +557,7 @@ class GatewayClient:
                 del self._handles[event.run_id]
         if event.state.terminal and self._tracker.has_queued(event.session_key):
             # A message queued behind a run (2026.5.12) runs once that run ends.
-            self._schedule_resync(event.session_key, QUEUED_RETRIES)
+            self._watch_queued(event.session_key)
         for listener in list(self._chat_listeners):
             try:  # _call_safely inlined: this runs for every delta
                 listener(event)

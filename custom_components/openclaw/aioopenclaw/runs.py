@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from .models import ChatEvent, RunResult, RunState, Usage, message_text
+from .transcript import reported_usage
 
 # Enough finished run ids to recognise late duplicates without growing without bound.
 FINISHED_RUNS_KEPT = 4096
@@ -147,9 +148,9 @@ class RunTracker:
             run.queued = True
             return None
         # Terminal: accepted once; the run leaves the active set.
-        usage = Usage.from_payload(payload.get("usage"))
+        usage = reported_usage(payload.get("usage"))
         if usage is None and isinstance(payload.get("message"), dict):
-            usage = Usage.from_payload(payload["message"].get("usage"))
+            usage = reported_usage(payload["message"].get("usage"))
         if usage is None and run.output_tokens is not None:
             usage = Usage(output_tokens=run.output_tokens)  # the transcript has the rest
         event = ChatEvent(
@@ -221,7 +222,7 @@ class RunTracker:
             delta,
             not text.startswith(run.text),
             stop_reason=stop_reason,
-            usage=Usage.from_payload(message.get("usage")),
+            usage=reported_usage(message.get("usage")),
             error_message=_str(message.get("errorMessage")),
             resynced=True,
         )
