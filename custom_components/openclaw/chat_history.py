@@ -52,17 +52,28 @@ def _run_id(message: dict[str, Any]) -> str | None:
     return None
 
 
+def _image_count(message: dict[str, Any]) -> int:
+    """Images in the message: content parts, or (2026.9.6) the media the gateway stored."""
+    content = message.get("content")
+    parts = content if isinstance(content, list) else []
+    inline = sum(1 for p in parts if isinstance(p, dict) and p.get("type") == "image")
+    meta = message.get("__openclaw")
+    media = meta.get("media") if isinstance(meta, dict) else None
+    stored = sum(
+        1
+        for m in (media if isinstance(media, list) else [])
+        if isinstance(m, dict)
+        and (m.get("kind") == "image" or str(m.get("contentType", "")).startswith("image/"))
+    )
+    return max(inline, stored)
+
+
 def card_row(message: dict[str, Any]) -> dict[str, Any] | None:
     """What the card shows of one transcript message (None: not shown)."""
     role = message.get("role")
     if role not in _SHOWN_ROLES:
         return None
-    content = message.get("content")
-    images = (
-        sum(1 for p in content if isinstance(p, dict) and p.get("type") == "image")
-        if isinstance(content, list)
-        else 0
-    )
+    images = _image_count(message)
     text = message_text(message)
     error = message.get("errorMessage")
     if not text and not images and not error:
@@ -138,7 +149,9 @@ async def _http_page(
     messages = list(page.messages)
     next_cursor = page.next_cursor
     if next_cursor is None and messages and (oldest := _seq(messages[0])) is not None:
-        next_cursor = f"{CURSOR_PREFIX}{oldest}"
+        next_cursor = str(oldest)
+    if next_cursor is not None and next_cursor.isdigit():
+        next_cursor = f"{CURSOR_PREFIX}{next_cursor}"  # 2026.9.6 sends the bare number
     return _page(session_key, messages, page.has_more, next_cursor)
 
 

@@ -4,15 +4,17 @@
 //
 //   node e2e/chat-card.e2e.mjs CONFIG.json
 //
-// CONFIG: {url, dashboard, username, password, chromium, artifacts, message, slowMessage,
-//          timeoutMs}
+// CONFIG: {url, dashboard, pagedView, username, password, chromium, artifacts, message,
+//          imageMessage, slowMessage, timeoutMs}
 // Steps: log in through the login page, open the dashboard with the card, send a message and
-// record every text the streaming reply shows until the final one, stop a slow run, then look
-// at the card on a (slow) phone-width screen and in the dark theme. Screenshots go to `artifacts`.
+// record every text the streaming reply shows until the final one, send a picture, stop a slow
+// run, scroll a two-messages-a-page card back, look at the card on a (slow) phone-width screen, open the visual editor, switch to the
+// dark theme. Screenshots go to `artifacts`.
 // Fails (exit 1, with a screenshot) only when a step times out; the test judges the report.
 
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { crc32, deflateSync } from "node:zlib";
 import { chromium } from "playwright-core";
 
 const config = JSON.parse(await readFile(process.argv[2], "utf8"));
@@ -31,6 +33,39 @@ async function shot(page, name) {
   const path = join(config.artifacts, `${name}.png`);
   await page.screenshot({ path });
   report.screenshots.push(path);
+}
+
+/** A small RGB PNG (a gradient), made here so the test needs no image file. */
+function pngImage(width, height) {
+  const chunk = (type, data) => {
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body) >>> 0);
+    return Buffer.concat([head, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8; // bit depth
+  header[9] = 2; // RGB
+  const rows = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const o = y * (width * 3 + 1) + 1 + x * 3;
+      rows[o] = (x * 255) / width;
+      rows[o + 1] = (y * 255) / height;
+      rows[o + 2] = 160;
+    }
+  }
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([
+    signature,
+    chunk("IHDR", header),
+    chunk("IDAT", deflateSync(rows)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }
 
 // In the page: the card's texts, through its shadow root and <ha-markdown>'s.
@@ -136,6 +171,21 @@ const context = await browser.newContext({ viewport: { width: 1024, height: 800 
 await context.addInitScript(REJECTIONS);
 const page = await context.newPage();
 const openPages = [page];
+// The card's history requests, as they go over Home Assistant's websocket.
+const historyCalls = [];
+page.on("websocket", (ws) =>
+  ws.on("framesent", (frame) => {
+    try {
+      for (const msg of [JSON.parse(frame.payload)].flat()) {
+        if (msg.type === "openclaw/chat/history") {
+          historyCalls.push({ limit: msg.limit ?? null, cursor: msg.cursor ?? null });
+        }
+      }
+    } catch {
+      // not JSON
+    }
+  }),
+);
 page.setDefaultTimeout(timeout);
 watchConsole(page, "desktop");
 try {
@@ -191,12 +241,33 @@ try {
   step("reply final", { sinceSend: Date.now() - sentAt });
   await shot(page, "04-final");
 
+  // -- a picture ------------------------------------------------------------------------------
+  await page
+    .locator("openclaw-chat-card input[type=file]")
+    .setInputFiles({ name: "gradient.png", mimeType: "image/png", buffer: pngImage(64, 48) });
+  await page.locator("openclaw-chat-card .thumb img").waitFor();
+  await input.fill(config.imageMessage);
+  await shot(page, "05-picture-attached");
+  await input.press("Enter");
+  await page.waitForFunction(
+    (text) => {
+      const rows = window.__oc.rows();
+      const asked = rows.findIndex((r) => r.role === "user" && r.text === text);
+      return asked >= 0 && rows.slice(asked + 1).some((r) => r.role === "assistant") && !window.__oc.live();
+    },
+    config.imageMessage,
+    { timeout },
+  );
+  report.rowsAfterPicture = await page.evaluate(() => window.__oc.rows());
+  step("picture answered");
+  await shot(page, "06-picture-answered");
+
   // -- a slow run, stopped ---------------------------------------------------------------------
   await input.fill(config.slowMessage);
   await input.press("Enter");
   await page.waitForFunction(() => /tick2/.test(window.__oc.live() ?? ""), null, { timeout });
   step("slow run streaming");
-  await shot(page, "05-slow-run");
+  await shot(page, "07-slow-run");
   const stopAt = Date.now();
   await page.locator("openclaw-chat-card button.stop").click();
   await page.locator("openclaw-chat-card .state[data-state=aborted]").waitFor({ timeout });
@@ -207,7 +278,32 @@ try {
   report.rowsAfterStop = afterStop;
   report.rowsLater = await page.evaluate(() => window.__oc.rows());
   report.stopButtonAfter = await page.locator("openclaw-chat-card button.stop").count();
-  await shot(page, "06-stopped");
+  await shot(page, "08-stopped");
+
+  // -- paging back on scroll (a card with page_size 2) ----------------------------------------
+  const callsBefore = historyCalls.length;
+  await page.goto(`${config.url}${config.pagedView}`);
+  await page.locator("openclaw-chat-card .state[data-state]").waitFor({ timeout });
+  await page.evaluate(PAGE_HELPERS);
+  await page.waitForTimeout(500);
+  report.pagedRowsInitial = (await page.evaluate(() => window.__oc.rows())).length;
+  report.pagedCallsBeforeScroll = historyCalls.length - callsBefore;
+  await shot(page, "09-paged-first");
+  const transcript = page.locator("openclaw-chat-card .transcript");
+  let unchanged = 0;
+  let count = report.pagedRowsInitial;
+  while (unchanged < 3) {
+    await transcript.hover();
+    await page.mouse.wheel(0, -3000);
+    await page.waitForTimeout(400);
+    const now = (await page.evaluate(() => window.__oc.rows())).length;
+    unchanged = now === count ? unchanged + 1 : 0;
+    count = now;
+  }
+  report.pagedRows = (await page.evaluate(() => window.__oc.rows())).map((r) => r.text);
+  report.pagedHistoryCalls = historyCalls.slice(callsBefore);
+  await shot(page, "09-paged-all");
+  step("paged back");
 
   // -- phone width ----------------------------------------------------------------------------
   const storage = await context.storageState();
@@ -259,9 +355,45 @@ try {
       rows: root.querySelectorAll(".row").length,
     };
   });
-  await phonePage.locator("openclaw-chat-card").screenshot({ path: join(config.artifacts, "07-phone-card.png") });
-  await shot(phonePage, "07-phone");
+  await phonePage.locator("openclaw-chat-card").screenshot({ path: join(config.artifacts, "10-phone-card.png") });
+  await shot(phonePage, "10-phone");
   step("phone width");
+
+  // -- the visual editor (edit mode, the card's Edit button) ------------------------------------
+  await page.goto(`${config.url}${config.dashboard}?edit=1`);
+  await page.locator("openclaw-chat-card .state[data-state]").waitFor({ timeout });
+  await page.evaluate(PAGE_HELPERS);
+  await page.locator("hui-card-options ha-button").first().click();
+  await page.locator("openclaw-chat-card-editor ha-entity-picker").waitFor({ timeout });
+  await page.waitForTimeout(500);
+  report.editor = await page.evaluate(() => {
+    const find = (root, selector) => {
+      const hit = root.querySelector(selector);
+      if (hit) return hit;
+      for (const el of root.querySelectorAll("*")) {
+        if (el.shadowRoot) {
+          const inner = find(el.shadowRoot, selector);
+          if (inner) return inner;
+        }
+      }
+      return null;
+    };
+    const editor = find(document, "openclaw-chat-card-editor");
+    const picker = editor.shadowRoot.querySelector("ha-form").shadowRoot
+      ? find(editor.shadowRoot, "ha-entity-picker")
+      : null;
+    return {
+      upgraded: Boolean(picker?.shadowRoot),
+      entity: picker?.value ?? null,
+      fields: [...editor.shadowRoot.querySelector("ha-form").shadowRoot.querySelectorAll("ha-selector")].length,
+    };
+  });
+  await shot(page, "11-editor");
+  await page.keyboard.press("Escape");
+  await page.goto(`${config.url}${config.dashboard}`);
+  await page.locator("openclaw-chat-card .state[data-state]").waitFor({ timeout });
+  await page.evaluate(PAGE_HELPERS);
+  step("visual editor");
 
   // -- dark theme -----------------------------------------------------------------------------
   const cardBackground = () =>
@@ -279,7 +411,7 @@ try {
   );
   await page.waitForTimeout(1000); // ha-card fades between themes
   report.darkBackground = await cardBackground();
-  await shot(page, "08-dark");
+  await shot(page, "12-dark");
   step("dark theme");
   report.ok = true;
 } catch (err) {

@@ -32,6 +32,12 @@ export function checkConfig(config) {
   if (config.title !== undefined && typeof config.title !== "string") {
     throw new Error("`title` must be text");
   }
+  if (
+    config.page_size !== undefined &&
+    !(Number.isInteger(config.page_size) && config.page_size >= 1 && config.page_size <= 200)
+  ) {
+    throw new Error("`page_size` must be a whole number from 1 to 200");
+  }
   if (config.height !== undefined && !/^\d+(\.\d+)?(px|em|rem|vh|dvh|svh)$/.test(config.height)) {
     throw new Error("`height` must be a CSS length such as 420px or 60vh");
   }

@@ -3,9 +3,12 @@
 import { LitElement, html, nothing } from "lit";
 import { EDITOR_LABELS, EDITOR_SCHEMA, configFromForm } from "./config.js";
 
-// The card editor dialog does not always have ha-form loaded; an entities card editor does.
+// The card editor dialog does not always have ha-form and the entity picker loaded; the
+// entities card's editor brings both.
+export const EDITOR_ELEMENTS = ["ha-form", "ha-entity-picker"];
+
 async function loadHaForm() {
-  if (customElements.get("ha-form")) return;
+  if (EDITOR_ELEMENTS.every((name) => customElements.get(name))) return;
   const helpers = await window.loadCardHelpers?.();
   const card = helpers?.createCardElement({ type: "entities", entities: [] });
   await card?.constructor?.getConfigElement?.();
@@ -24,7 +27,7 @@ export class OpenClawChatCardEditor extends LitElement {
 
   connectedCallback() {
     super.connectedCallback();
-    this._ready = Boolean(customElements.get("ha-form"));
+    this._ready = EDITOR_ELEMENTS.every((name) => customElements.get(name));
     if (!this._ready) {
       loadHaForm()
         .catch(() => {})

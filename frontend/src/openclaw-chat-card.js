@@ -16,13 +16,16 @@ import { cardStyles } from "./styles.js";
 
 // Set by build.mjs from package.json.
 const VERSION = typeof __CARD_VERSION__ === "string" ? __CARD_VERSION__ : "dev";
-// Material Design Icons (Pictogrammers, Apache-2.0): send, stop, image-plus.
+// Material Design Icons (Pictogrammers, Apache-2.0): send, stop, image-plus, image.
 const ICON_SEND = "M2,21L23,12L2,3V10L17,12L2,14V21Z";
 const ICON_STOP = "M18,18H6V6H18V18Z";
 const ICON_IMAGE =
   "M13 19C13 19.7 13.13 20.37 13.35 21H5C3.9 21 3 20.11 3 19V5C3 3.9 3.9 3 5 3H19C20.11 3 21 3.9 21 5V13.35C20.37 13.13 19.7 13 19 13V5H5V19H13M13.96 12.29L11.21 15.83L9.25 13.47L6.5 17H13.35C13.75 15.88 14.47 14.91 15.4 14.21L13.96 12.29M20 18V15H18V18H15V20H18V23H20V20H23V18H20Z";
+const ICON_PICTURE =
+  "M8.5,13.5L11,16.5L14.5,12L19,18H5M21,19V5C21,3.89 20.1,3 19,3H5A2,2 0 0,0 3,5V19A2,2 0 0,0 5,21H19A2,2 0 0,0 21,19Z";
 // Scrolled this close to an edge counts as being there.
 const EDGE_PX = 48;
+const FILL_DELAY_MS = 250;
 
 const icon = (path) =>
   html`<svg viewBox="0 0 24 24" aria-hidden="true"><path d=${path}></path></svg>`;
@@ -59,9 +62,10 @@ export class OpenClawChatCard extends LitElement {
 
   setConfig(config) {
     checkConfig(config);
-    const entityChanged = this._config?.entity !== config.entity;
+    const restart =
+      this._config?.entity !== config.entity || this._config?.page_size !== config.page_size;
     this._config = config;
-    if (entityChanged && this._controller) {
+    if (restart && this._controller) {
       this._stopController();
       this._startController();
     }
@@ -83,6 +87,7 @@ export class OpenClawChatCard extends LitElement {
   disconnectedCallback() {
     super.disconnectedCallback();
     this._stopController();
+    clearTimeout(this._fillTimer);
     this._resize?.disconnect();
     this._resize = null;
   }
@@ -94,6 +99,7 @@ export class OpenClawChatCard extends LitElement {
   _startController() {
     if (this._controller || !this.hass || !this._config || !this.isConnected) return;
     const controller = new ChatController(chatApi(() => this.hass, this._config.entity), {
+      pageSize: this._config.page_size,
       onChange: (state) => {
         if (controller === this._controller) this._view = state;
       },
@@ -122,19 +128,30 @@ export class OpenClawChatCard extends LitElement {
 
   firstUpdated() {
     // Markdown renders after the row is in the DOM: keep the newest line in view as it grows.
-    this._resize = new ResizeObserver(() => this._keepBottom());
+    this._resize = new ResizeObserver(() => {
+      this._keepBottom();
+      this._fillSoon();
+    });
     const content = this.renderRoot.querySelector(".content");
     if (content) this._resize.observe(content);
   }
 
   updated() {
     this._keepBottom();
-    const view = this._view;
-    const el = this._scroller;
-    // A first page shorter than the card: fetch older ones until it scrolls.
-    if (el && view?.loaded && view.hasMore && !view.loadingOlder && el.scrollHeight <= el.clientHeight) {
-      this._loadOlder();
-    }
+    this._fillSoon();
+  }
+
+  // A first page shorter than the card: fetch older ones until it scrolls. Judged once the
+  // rows' Markdown has had a moment to render, so a page of short rows does not pull in more.
+  _fillSoon() {
+    clearTimeout(this._fillTimer);
+    this._fillTimer = setTimeout(() => {
+      const view = this._view;
+      const el = this._scroller;
+      if (el && view?.loaded && view.hasMore && el.scrollHeight <= el.clientHeight) {
+        this._loadOlder();
+      }
+    }, FILL_DELAY_MS);
   }
 
   _keepBottom() {
@@ -249,7 +266,9 @@ export class OpenClawChatCard extends LitElement {
 
   _renderImages(count) {
     if (!count) return nothing;
-    return html`<div class="meta">🖼 ${count} ${text(count === 1 ? "image" : "images")}</div>`;
+    return html`<div class="meta">
+      ${icon(ICON_PICTURE)} ${count} ${text(count === 1 ? "image" : "images")}
+    </div>`;
   }
 
   _renderRow(row) {

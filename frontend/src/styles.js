@@ -121,6 +121,12 @@ export const cardStyles = css`
     color: var(--secondary-text-color);
     padding: 2px 6px 0;
   }
+  .meta svg {
+    width: 14px;
+    height: 14px;
+    fill: currentColor;
+    vertical-align: -2px;
+  }
   .meta.error {
     color: var(--error-color, #db4437);
   }

@@ -6,7 +6,9 @@ test("a config needs a session entity", () => {
   assert.throws(() => checkConfig({}), /entity/);
   assert.throws(() => checkConfig({ entity: "not an id" }), /entity/);
   assert.throws(() => checkConfig({ entity: "sensor.main_run_state", height: "tall" }), /height/);
-  const ok = { entity: "sensor.main_run_state", title: "Agent", height: "60vh" };
+  assert.throws(() => checkConfig({ entity: "sensor.main_run_state", page_size: 0 }), /page_size/);
+  assert.throws(() => checkConfig({ entity: "sensor.main_run_state", page_size: 2.5 }), /page_size/);
+  const ok = { entity: "sensor.main_run_state", title: "Agent", height: "60vh", page_size: 10 };
   assert.equal(checkConfig(ok), ok);
 });
 

@@ -174,8 +174,8 @@ class HomeAssistantUnderTest:
                         raise RuntimeError(f"{msg['type']}: {reply['error']}")
                     return reply.get("result")
 
-    async def save_dashboard(self, url_path: str, cards: list[dict[str, Any]]) -> None:
-        """A dashboard at ``/<url_path>/chat`` (storage mode) with one view holding ``cards``."""
+    async def save_dashboard(self, url_path: str, views: list[dict[str, Any]]) -> None:
+        """A dashboard at ``/<url_path>`` (storage mode) with these views."""
         await self.ws_command(
             type="lovelace/dashboards/create",
             url_path=url_path,
@@ -185,9 +185,8 @@ class HomeAssistantUnderTest:
             show_in_sidebar=True,
             require_admin=False,
         )
-        view = {"title": "Chat", "path": "chat", "cards": cards}
         await self.ws_command(
-            type="lovelace/config/save", url_path=url_path, config={"views": [view]}
+            type="lovelace/config/save", url_path=url_path, config={"views": views}
         )
 
 

@@ -32,6 +32,7 @@ WORDS = [f"w{i}" for i in range(14)]
 # The fake model echoes it word by word; the bold last word checks the Markdown rendering.
 MESSAGE = "hello from the card " + " ".join(WORDS) + " **done**"
 SHOWN_REPLY = "ECHO: hello from the card " + " ".join(WORDS) + " done"
+IMAGE_MESSAGE = "what is in this picture?"
 # The fake model's slow mode: "tick0 " ... one piece every slow_interval seconds.
 SLOW_MESSAGE = "slow: stop me"
 BROWSER_TIMEOUT_S = 150
@@ -107,8 +108,14 @@ async def test_chat_card_in_a_real_browser(
         await ha.add_openclaw(gateway.ws_url, gateway.token)
         main = [e for e in await ha.entity_ids("_run_state") if e.startswith("sensor.main")]
         assert main, await ha.entity_ids("_run_state")
+        card = {"type": "custom:openclaw-chat-card", "entity": main[0]}
+        paged = {**card, "title": "Paged", "page_size": 2, "height": "100px"}
         await ha.save_dashboard(
-            DASHBOARD, [{"type": "custom:openclaw-chat-card", "entity": main[0]}]
+            DASHBOARD,
+            [
+                {"title": "Chat", "path": "chat", "cards": [card]},
+                {"title": "Paged", "path": "paged", "cards": [paged]},
+            ],
         )
         # Nobody added the card as a dashboard resource: the integration loads it.
         assert await ha.ws_command(type="lovelace/resources") == []
@@ -120,11 +127,13 @@ async def test_chat_card_in_a_real_browser(
             {
                 "url": ha.url,
                 "dashboard": f"/{DASHBOARD}/chat",
+                "pagedView": f"/{DASHBOARD}/paged",
                 "username": ha.username,
                 "password": ha.password,
                 "chromium": chromium,
                 "artifacts": str(ARTIFACTS),
                 "message": MESSAGE,
+                "imageMessage": IMAGE_MESSAGE,
                 "slowMessage": SLOW_MESSAGE,
                 "timeoutMs": 60000,
             },
@@ -159,6 +168,16 @@ async def test_chat_card_in_a_real_browser(
     assert final[1]["strong"] == ["done"]
     assert report["stateAfterReply"] == "idle"
 
+    # A picture from the card reaches the agent (the gateway stored it and told the model).
+    rows = report["rowsAfterPicture"]
+    asked = next(i for i, r in enumerate(rows) if r["text"] == IMAGE_MESSAGE)
+    assert rows[asked]["role"] == "user" and rows[asked]["meta"] == "1 image"
+    answer = rows[asked + 1]
+    assert answer["role"] == "assistant" and IMAGE_MESSAGE in answer["text"]
+    assert re.search(
+        r"media attached: media://inbound/gradient[^ ]*\.png \(image/png\)", answer["text"]
+    )
+
     # Stop on a slow run: aborted at once, the words so far kept and marked, nothing after.
     stopped = next(s for s in report["steps"] if s["name"] == "stopped")
     assert stopped["sinceClick"] < 5000
@@ -169,6 +188,17 @@ async def test_chat_card_in_a_real_browser(
     assert report["rowsLater"] == report["rowsAfterStop"]
     assert report["stopButtonAfter"] == 0
 
+    # Paging: a card showing two messages at a time loads the newest two, then older pages as
+    # it is scrolled up, until it shows the whole transcript in order.
+    # (A first page shorter than the card pulls in older ones until it scrolls.)
+    calls = report["pagedHistoryCalls"]
+    assert calls[0] == {"limit": 2, "cursor": None}, calls
+    assert all(re.fullmatch(r"seq:\d+", c["cursor"] or "") for c in calls[1:]), calls
+    assert all(c["limit"] == 2 for c in calls)
+    assert len(calls) > report["pagedCallsBeforeScroll"], "scrolling up loaded nothing"
+    assert report["pagedRowsInitial"] < len(report["pagedRows"])
+    assert report["pagedRows"] == [r["text"] for r in report["rowsLater"]]
+
     # A phone-width screen: the card and its send button fit, nothing scrolls sideways.
     phone = report["phone"]
     assert phone["viewport"] == 360
@@ -176,6 +206,9 @@ async def test_chat_card_in_a_real_browser(
     assert phone["send"]["right"] <= phone["viewport"] + 0.5 and phone["send"]["width"] > 0
     assert phone["transcriptOverflowX"] <= 1
     assert phone["rows"] >= 4
+
+    # The visual editor: Home Assistant's form with its entity picker on the card's session.
+    assert report["editor"] == {"upgraded": True, "entity": main[0], "fields": 3}
 
     # Dark theme: the card follows Home Assistant's theme variables.
     assert _luminance(report["darkBackground"]) < _luminance(report["lightBackground"]) - 100

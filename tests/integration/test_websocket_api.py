@@ -422,6 +422,23 @@ async def test_history_marks_a_stopped_reply_and_leaves_out_tool_rows(
     session.append({"role": "toolResult", "content": [{"type": "text", "text": "42"}]})
     session.append({"role": "assistant", "content": [{"type": "toolCall", "name": "x"}]})
     session.append({"role": "user", "content": [{"type": "image", "data": "AAAA"}]})
+    # As 2026.9.6 keeps a sent image: beside the text, in the message's media list.
+    session.append(
+        {
+            "role": "user",
+            "content": "what is this?",
+            "__openclaw": {
+                "media": [
+                    {
+                        "url": "media://inbound/pic.png",
+                        "contentType": "image/png",
+                        "kind": "image",
+                        "fileName": "pic.png",
+                    }
+                ]
+            },
+        }
+    )
 
     page = await command(ws, type="openclaw/chat/history", entity_id=RUN_STATE)
 
@@ -429,9 +446,10 @@ async def test_history_marks_a_stopped_reply_and_leaves_out_tool_rows(
     assert [(r["role"], r["text"], r.get("aborted"), r.get("images")) for r in rows] == [
         ("assistant", "tick0 tick1 tick2", True, None),
         ("user", "", None, 1),
+        ("user", "what is this?", None, 1),
     ]
     assert rows[0]["run_id"] == run_id
-    assert "AAAA" not in str(page)
+    assert "AAAA" not in str(page) and "media://" not in str(page)
 
 
 async def test_history_of_an_empty_session(hass: HomeAssistant, ws: MockHAClientWebSocket) -> None:
