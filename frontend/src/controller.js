@@ -12,7 +12,15 @@ import {
 } from "./transcript.js";
 
 export const DEFAULT_PAGE_SIZE = 30;
-const RESUBSCRIBE_DELAY_MS = 5000;
+const RESUBSCRIBE_DELAY_MS = 3000;
+
+/** Errors that another try will not fix (a wrong entity, no permission): no retry. */
+export function isPermanent(err) {
+  return (
+    ["unauthorized", "invalid_format", "unknown_command"].includes(err?.code) ||
+    err?.translation_key === "not_session_entity"
+  );
+}
 
 /** A random UUID (v4); crypto.randomUUID needs a secure context, plain-http HA is not one. */
 export function newRunKey(crypto = globalThis.crypto) {
@@ -93,7 +101,7 @@ export class ChatController {
     } catch (err) {
       // The entry is not loaded (yet), or the session went away: try again later.
       this._set({ error: errorText(err), connected: false });
-      this._retry();
+      if (!isPermanent(err)) this._retry();
     }
   }
 

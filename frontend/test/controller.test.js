@@ -291,6 +291,23 @@ test("a refused subscription is retried, and stop cancels the retry", async () =
   assert.equal(api.calls.filter((c) => c[0] === "subscribe").length, 2);
 });
 
+test("a wrong entity or a missing permission is not retried", async () => {
+  for (const error of [
+    { code: "unauthorized", message: "Unauthorized" },
+    { code: "home_assistant_error", message: "not a session", translation_key: "not_session_entity" },
+  ]) {
+    const api = new FakeApi([]);
+    api.subscribe = async () => {
+      throw error;
+    };
+    const timers = fakeTimers();
+    const controller = new ChatController(api, { timers });
+    await controller.start();
+    assert.equal(controller.state.error, error.message);
+    assert.equal(timers.pending.length, 0);
+  }
+});
+
 test("of two overlapping reloads the later one wins", async () => {
   const api = new FakeApi([row(1, "user", "a")]);
   const controller = await started(api);
