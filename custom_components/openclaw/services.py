@@ -465,7 +465,13 @@ async def _async_preview(call: ServiceCall) -> ServiceResponse:
                 "key": str(preview.get("key") or ""),
                 "status": str(preview.get("status") or ""),
                 "items": [
-                    {"role": str(item.get("role") or ""), "text": str(item.get("text") or "")}
+                    {
+                        "role": str(item.get("role") or ""),
+                        # message_text drops the envelope older releases leave in user text.
+                        "text": message_text(
+                            {"role": item.get("role"), "content": str(item.get("text") or "")}
+                        ),
+                    }
                     for item in preview.get("items") or []
                     if isinstance(item, dict)
                 ],

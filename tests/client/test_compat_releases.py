@@ -14,7 +14,12 @@ import json
 import aiohttp
 import pytest
 
-from custom_components.openclaw.aioopenclaw import DeviceIdentity, GatewayClient, RunState
+from custom_components.openclaw.aioopenclaw import (
+    DeviceIdentity,
+    GatewayClient,
+    RunState,
+    message_text,
+)
 from custom_components.openclaw.aioopenclaw.errors import (
     FeatureUnavailableError,
     UnknownMethodError,
@@ -169,3 +174,23 @@ async def test_usage_from_rows_without_run_ids(http_session: aiohttp.ClientSessi
             assert await client.run_usage(key, "r1") is None
         finally:
             await client.close()
+
+
+# Measured: a user row of 2026.3.24's HTTP transcript (previews of 2026.5.12 look the same).
+ENVELOPED = (
+    "Sender (untrusted metadata):\n```json\n{\n"
+    '  "label": "Home Assistant (gateway-client)",\n  "id": "gateway-client",\n'
+    '  "name": "Home Assistant",\n  "username": "Home Assistant"\n}\n```\n\n'
+    "[Thu 2026-11-26 04:20 UTC] hello there"
+)
+
+
+def test_user_text_loses_the_envelope_of_older_releases() -> None:
+    user = {"role": "user", "content": [{"type": "text", "text": ENVELOPED}]}
+    assert message_text(user) == "hello there"
+    # Only a leading envelope of a user message goes; nothing else is touched.
+    assert message_text({"role": "assistant", "content": ENVELOPED}) == ENVELOPED
+    typed = "[Thu 2026-11-26 04:20 UTC] a bracket the user typed"
+    assert message_text({"role": "user", "content": typed}) == typed
+    quoted = f"look at this: {ENVELOPED}"
+    assert message_text({"role": "user", "content": quoted}) == quoted

@@ -299,8 +299,17 @@ async def test_home_assistant_send_history_and_no_repair(
     )
     assert history is not None
     texts = [m["text"] for m in history["messages"]]  # type: ignore[union-attr,index]
-    assert texts[-1] == f"ECHO: {text}"
-    assert texts[-2].endswith(text)  # 2026.3.24's HTTP rows keep the sender metadata block
+    # 2026.3.24's HTTP rows (and older previews) carry a sender metadata block: dropped.
+    assert texts[-2:] == [text, f"ECHO: {text}"]
+    previews = await hass.services.async_call(
+        DOMAIN, "preview", {"max_chars": 2000}, blocking=True, return_response=True
+    )
+    assert previews is not None
+    [main] = [p for p in previews["previews"] if p["key"] == "agent:main:main"]  # type: ignore[union-attr]
+    assert main["items"][-2:] == [  # type: ignore[index]
+        {"role": "user", "text": text},
+        {"role": "assistant", "text": f"ECHO: {text}"},
+    ]
 
     # Nothing is turned on that these releases lack: no repair issue.
     issues = [i for (domain, _), i in ir.async_get(hass).issues.items() if domain == DOMAIN]

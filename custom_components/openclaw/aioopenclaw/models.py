@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 import math
+import re
 from typing import Any
 
 DEFAULT_TICK_INTERVAL_MS = 30_000
@@ -34,9 +35,30 @@ def _positive(value: Any) -> int | None:
     return number if number is not None and number > 0 else None
 
 
+# Up to 2026.5.12 some views (the HTTP transcript, previews) keep the prompt envelope of a
+# user message: a "Sender (untrusted metadata):" JSON block, then a "[Thu 2026-11-26 04:20 UTC] "
+# time prefix. Only a text that starts with the block loses it (and the prefix after it).
+_ENVELOPE = re.compile(
+    r"\A[A-Za-z ]{1,40} \(untrusted metadata\):\n```[a-z]*\n.*?\n```\n+"
+    r"(?:\[[A-Z][a-z]{2} \d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2})? [^\]\n]*\] )?",
+    re.DOTALL,
+)
+
+
+def strip_envelope(text: str) -> str:
+    """A user message's text without the envelope older gateways left in front of it."""
+    return _ENVELOPE.sub("", text, count=1) if "(untrusted metadata)" in text[:120] else text
+
+
 def message_text(message: Any) -> str:
     """The text of a chat message: a string, or the text parts of a content list joined."""
     message = _dict(message)
+    if message.get("role") == "user":
+        return strip_envelope(_content_text(message))
+    return _content_text(message)
+
+
+def _content_text(message: dict[str, Any]) -> str:
     content = message.get("content")
     if isinstance(content, str):
         return content
