@@ -237,6 +237,10 @@ export class ChatController {
     }
   }
 
+  showError(message) {
+    this._set({ error: message });
+  }
+
   dismissError() {
     this._set({ error: null });
   }

@@ -4,8 +4,11 @@
 export const MAX_IMAGE_SIDE = 1600;
 export const JPEG_QUALITY = 0.85;
 export const MAX_IMAGES = 4;
+// Home Assistant closes a websocket whose message passes 4 MiB: the pictures of one message
+// (base64) stay well below that.
+export const MAX_MESSAGE_IMAGE_CHARS = 3_000_000;
 // Small enough pictures in a format the gateway takes are sent untouched (keeps GIFs moving).
-const KEEP_AS_IS_BYTES = 1_000_000;
+const KEEP_AS_IS_BYTES = 600_000;
 const SENDABLE = ["image/png", "image/jpeg", "image/gif", "image/webp"];
 
 /** Width and height scaled to fit within `max` on both sides (never enlarged). */
@@ -15,6 +18,11 @@ export function fitWithin(width, height, max = MAX_IMAGE_SIDE) {
     width: Math.max(1, Math.round(width * scale)),
     height: Math.max(1, Math.round(height * scale)),
   };
+}
+
+/** True when these attachments ({content}) fit in one message together. */
+export function attachmentsFit(images, limit = MAX_MESSAGE_IMAGE_CHARS) {
+  return images.reduce((sum, image) => sum + image.content.length, 0) <= limit;
 }
 
 /** True when a picked file can go as it is. */

@@ -7,7 +7,7 @@ import { chatApi } from "./api.js";
 import { CARD_TYPE, DEFAULT_HEIGHT, checkConfig, stubConfig } from "./config.js";
 import { ChatController } from "./controller.js";
 import { OpenClawChatCardEditor } from "./editor.js";
-import { MAX_IMAGES, imageAttachment } from "./images.js";
+import { MAX_IMAGES, attachmentsFit, imageAttachment } from "./images.js";
 import { ensureMarkdown, markdownReady } from "./markdown.js";
 import { registryReady, whenRegistryReady } from "./registry.js";
 import { rowKey } from "./transcript.js";
@@ -239,9 +239,14 @@ export class OpenClawChatCard extends LitElement {
     input.value = "";
     for (const file of files) {
       try {
-        this._images = [...this._images, await imageAttachment(file)];
+        const image = await imageAttachment(file);
+        if (!attachmentsFit([...this._images, image])) {
+          this._controller?.showError(`${file.name}: ${text("too_big")}`);
+          continue;
+        }
+        this._images = [...this._images, image];
       } catch (err) {
-        this._controller?._set({ error: `${file.name}: ${err?.message ?? err}` });
+        this._controller?.showError(`${file.name}: ${err?.message ?? err}`);
       }
     }
   }

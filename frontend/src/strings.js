@@ -15,7 +15,7 @@ const TEXTS = {
   dismiss: "Dismiss",
   image: "image",
   images: "images",
-  choose_entity: "Choose an OpenClaw session (its run state sensor).",
+  too_big: "the pictures of one message would be too large together; send it on its own.",
 };
 
 const RUN_STATES = { idle: "Idle", running: "Running", aborted: "Aborted", error: "Error" };
