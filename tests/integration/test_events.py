@@ -6,11 +6,13 @@ import asyncio
 import time
 from typing import Any
 
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
+from custom_components.openclaw.aioopenclaw import DeviceIdentity, GatewayClient
 from custom_components.openclaw.const import CONF_DELTA_RATE, EVENT_RUN
-from homeassistant.core import Event, HomeAssistant
 from tests.fake_gateway import FakeGateway
 
 MAIN = "agent:main:main"
@@ -109,9 +111,6 @@ async def test_runs_started_elsewhere_are_reported_too(
 ) -> None:
     """Every operator sees every run: another client's run reaches the bus once."""
     events = async_capture_events(hass, EVENT_RUN)
-    from custom_components.openclaw.aioopenclaw import DeviceIdentity, GatewayClient
-    from homeassistant.helpers.aiohttp_client import async_get_clientsession
-
     other = GatewayClient(
         async_get_clientsession(hass),
         fake_gateway.url,
