@@ -3,8 +3,10 @@
 Each release boots once for the whole module (``compat_gateway_process``, parametrized by
 ``compat_versions()``); the full suite runs against the latest elsewhere. The set: pairing,
 a streamed reply with its usage, a message sent right after a reply, abort, history (WS, and
-HTTP through the integration), hooks, Home Assistant's send action, and a gateway restart in
-the middle of a run (last: it costs one more boot).
+HTTP through the integration), hooks, Home Assistant's send action, the repair issue of the
+node option, and a gateway restart in the middle of a run (last: it costs one more boot).
+The module passes on every tested release: ``OPENCLAW_COMPAT_VERSIONS=2026.9.6`` runs it
+against the latest too.
 
 What differs by release, measured (and what the client does about it):
 - 2026.3.24 speaks protocol 3, 2026.5.12 and later protocol 4 (the client offers 3..4).
@@ -314,6 +316,39 @@ async def test_home_assistant_send_history_and_no_repair(
     # Nothing is turned on that these releases lack: no repair issue.
     issues = [i for (domain, _), i in ir.async_get(hass).issues.items() if domain == DOMAIN]
     assert not [i for i in issues if i.issue_id.startswith("gateway_too_old")]
+
+
+async def test_node_option_asks_for_a_newer_gateway(
+    hass: HomeAssistant, compat_gateway: Gateway, fake_model: FakeModel
+) -> None:
+    """Home Assistant as a node needs node.pluginTools.update for its agent tools, which
+    these releases lack (hello-ok): a repair issue names the release to install."""
+    await async_setup_core(hass)
+    entry = shared_token_entry(compat_gateway, options={"node": {"enabled": True}})
+    entry.add_to_hass(hass)
+    try:
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        issue = ir.async_get(hass).async_get_issue(
+            DOMAIN, f"gateway_too_old_{entry.entry_id}_node_tools"
+        )
+        if _release(compat_gateway) >= NODE_TOOLS_FROM:
+            assert issue is None
+            return
+        assert issue is not None and issue.translation_placeholders is not None
+        assert issue.translation_placeholders["server_version"] == compat_gateway.install.version
+        assert issue.translation_placeholders["version"] == "2026.9.6"
+        assert issue.translation_placeholders["missing"] == "node.pluginTools.update"
+        assert (
+            ir.async_get(hass).async_get_issue(
+                DOMAIN, f"gateway_too_old_{entry.entry_id}_node_host"
+            )
+            is None
+        )
+    finally:
+        if entry.state.recoverable:
+            await hass.config_entries.async_unload(entry.entry_id)
+            await hass.async_block_till_done()
 
 
 async def test_gateway_restart_mid_run(
