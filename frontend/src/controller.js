@@ -135,9 +135,10 @@ export class ChatController {
       patch.error = null;
     }
     this._set(patch);
-    // The transcript has the new messages once a run ended; a snapshot starts (or restarts
-    // after a reconnect) the view.
-    if (event.type === "snapshot" || event.type === "end") this.reloadNewest();
+    // A snapshot starts (or restarts after a reconnect) the view; when a run starts the
+    // transcript has the message that started it (sent from here or anywhere else), and when
+    // it ends the reply.
+    if (["snapshot", "started", "end"].includes(event.type)) this.reloadNewest();
   }
 
   /** Load the newest page and merge it; the newest call wins when several overlap. */

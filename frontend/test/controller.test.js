@@ -162,6 +162,19 @@ test("a reply streams into the live bubble and is replaced by the transcript's r
   );
 });
 
+test("a run started elsewhere shows the message that started it", async () => {
+  const api = new FakeApi([row(1, "user", "old")]);
+  const controller = await started(api);
+  api.transcript.push(row(2, "user", "from an automation", { run_id: "r9" }));
+  api.emit({ type: "started", run_id: "r9" });
+  await settle();
+  assert.deepEqual(
+    controller.state.rows.map((r) => r.text),
+    ["old", "from an automation"],
+  );
+  assert.equal(controller.state.live.runId, "r9");
+});
+
 test("a stopped reply the transcript did not keep stays visible as stopped", async () => {
   const api = new FakeApi([]);
   const controller = await started(api);
