@@ -140,6 +140,20 @@ async def test_queued_message_gets_its_reply_from_the_transcript(
             await client.close()
 
 
+async def test_empty_final_of_a_command_ends_it(http_session: aiohttp.ClientSession) -> None:
+    """2026.5.12 ends /new and /reset with the same empty final: nothing more will come."""
+    async with FakeGateway(server_version="2026.5.12", methods=METHODS_2026_5_12) as gw:
+        client = await _client(gw, http_session)
+        try:
+            gw.script_reply(start_delay=30)
+            handle = await client.chat_send(MAIN, "/new")
+            gw.send_raw(_final(handle.run_id, MAIN))
+            result = await handle.wait(2)
+            assert result.state is RunState.FINAL and result.text == ""
+        finally:
+            await client.close()
+
+
 async def test_usage_from_rows_without_run_ids(http_session: aiohttp.ClientSession) -> None:
     """2026.5.12 rows name no run: the usage is the newest row with the run's reply. All-zero
     usage (2026.3.24 never asks the model for it) is reported as missing, not as 0 tokens."""

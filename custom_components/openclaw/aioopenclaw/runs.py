@@ -172,9 +172,14 @@ class RunTracker:
 
     @staticmethod
     def _queued_ack(run: _RunProgress, payload: dict[str, Any]) -> bool:
-        """An empty final for a run we sent that the agent never started (no agent event)."""
+        """An empty final for a run we sent that the agent never started (no agent event).
+
+        Not for a slash command: 2026.5.12 ends ``/new`` or ``/reset`` the same way, and
+        they have no reply to wait for (measured; 2026.9.6 gives them a reply text).
+        """
         return (
             run.message is not None
+            and not run.message.lstrip().startswith("/")
             and not run.agent_seen
             and not run.text
             and "message" not in payload
