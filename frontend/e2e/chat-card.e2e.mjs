@@ -5,7 +5,7 @@
 //   node e2e/chat-card.e2e.mjs CONFIG.json
 //
 // CONFIG: {url, dashboard, pagedView, username, password, chromium, artifacts, message,
-//          imageMessage, slowMessage, timeoutMs}
+//          replyPrefix, imageMessage, slowMessage, timeoutMs}
 // Steps: log in through the login page, open the dashboard with the card, send a message and
 // record every text the streaming reply shows until the final one, send a picture, stop a slow
 // run, scroll a two-messages-a-page card back, look at the card on a (slow) phone-width screen, open the visual editor, switch to the
@@ -156,6 +156,9 @@ const REJECTIONS = () =>
     console.warn(`unhandled rejection: ${reason} ${event.reason?.stack ?? ""}`);
   });
 
+// The card once it has its subscription and the newest page of the transcript.
+const SHOWN = "openclaw-chat-card ha-card[data-loaded]";
+
 function watchConsole(page, label) {
   page.on("console", (msg) => {
     if (msg.type() === "error" || msg.type() === "warning" || /openclaw/i.test(msg.text())) {
@@ -199,7 +202,7 @@ try {
   step("logged in");
 
   // -- the dashboard with the card ------------------------------------------------------------
-  await page.locator("openclaw-chat-card .state[data-state=idle]").waitFor({ timeout });
+  await page.locator(SHOWN).waitFor({ timeout });
   await page.evaluate(PAGE_HELPERS);
   // The card's module as the page loaded it (registered by the integration, not a resource).
   report.moduleUrls = await page.evaluate(() =>
@@ -227,10 +230,13 @@ try {
       midShot = true;
       await shot(page, "03-streaming");
     }
-    const done = await page.evaluate(() => {
+    const done = await page.evaluate((prefix) => {
       const rows = window.__oc.rows();
-      return window.__oc.live() === null && rows.some((r) => r.role === "assistant" && /ECHO/.test(r.text));
-    });
+      return (
+        window.__oc.live() === null &&
+        rows.some((r) => r.role === "assistant" && r.text.startsWith(prefix))
+      );
+    }, config.replyPrefix);
     if (done) break;
     if (Date.now() - sentAt > timeout) throw new Error("no final reply");
     await page.waitForTimeout(50);
@@ -283,16 +289,17 @@ try {
   // -- paging back on scroll (a card with page_size 2) ----------------------------------------
   const callsBefore = historyCalls.length;
   await page.goto(`${config.url}${config.pagedView}`);
-  await page.locator("openclaw-chat-card .state[data-state]").waitFor({ timeout });
+  await page.locator(SHOWN).waitFor({ timeout });
   await page.evaluate(PAGE_HELPERS);
   await page.waitForTimeout(500);
   report.pagedRowsInitial = (await page.evaluate(() => window.__oc.rows())).length;
   report.pagedCallsBeforeScroll = historyCalls.length - callsBefore;
   await shot(page, "09-paged-first");
   const transcript = page.locator("openclaw-chat-card .transcript");
+  // Until it shows this test's six rows and one more page (or nothing more comes).
   let unchanged = 0;
   let count = report.pagedRowsInitial;
-  while (unchanged < 3) {
+  while (unchanged < 3 && count < 8) {
     await transcript.hover();
     await page.mouse.wheel(0, -3000);
     await page.waitForTimeout(400);
@@ -326,7 +333,7 @@ try {
   phonePage.setDefaultTimeout(timeout);
   watchConsole(phonePage, "phone");
   await phonePage.goto(`${config.url}${config.dashboard}`);
-  await phonePage.locator("openclaw-chat-card .state[data-state]").waitFor({ timeout });
+  await phonePage.locator(SHOWN).waitFor({ timeout });
   await phonePage.waitForTimeout(500);
   report.phone = await phonePage.evaluate(() => {
     const find = (root, selector) => {
@@ -361,7 +368,7 @@ try {
 
   // -- the visual editor (edit mode, the card's Edit button) ------------------------------------
   await page.goto(`${config.url}${config.dashboard}?edit=1`);
-  await page.locator("openclaw-chat-card .state[data-state]").waitFor({ timeout });
+  await page.locator(SHOWN).waitFor({ timeout });
   await page.evaluate(PAGE_HELPERS);
   await page.locator("hui-card-options ha-button").first().click();
   await page.locator("openclaw-chat-card-editor ha-entity-picker").waitFor({ timeout });
@@ -391,7 +398,7 @@ try {
   await shot(page, "11-editor");
   await page.keyboard.press("Escape");
   await page.goto(`${config.url}${config.dashboard}`);
-  await page.locator("openclaw-chat-card .state[data-state]").waitFor({ timeout });
+  await page.locator(SHOWN).waitFor({ timeout });
   await page.evaluate(PAGE_HELPERS);
   step("visual editor");
 

@@ -319,7 +319,7 @@ export class OpenClawChatCard extends LitElement {
     const empty = view.loaded && rows.length === 0 && !view.live;
     const height = this._config.height ?? DEFAULT_HEIGHT;
     const canSend = view.connected !== false && !view.sending;
-    return html`<ha-card>
+    return html`<ha-card ?data-loaded=${Boolean(view.loaded)}>
       <header>
         <div class="title">${this._title()}</div>
         <div class="state" data-state=${shownState} role="status">

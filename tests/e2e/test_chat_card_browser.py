@@ -18,6 +18,7 @@ import re
 import shutil
 import time
 from typing import Any
+import uuid
 
 import pytest
 
@@ -28,11 +29,14 @@ from .ha_process import REPO, HomeAssistantUnderTest, browser_site
 ARTIFACTS = REPO / "artifacts" / "chat-card-browser"
 SCRIPT = REPO / "frontend" / "e2e" / "chat-card.e2e.mjs"
 DASHBOARD = "openclaw-chat"
-WORDS = [f"w{i}" for i in range(14)]
+WORDS = " ".join(f"w{i}" for i in range(14))
+# The main session is shared with the other e2e tests: this test's texts carry a nonce, and
+# only this test's rows are judged.
+NONCE = uuid.uuid4().hex[:6]
 # The fake model echoes it word by word; the bold last word checks the Markdown rendering.
-MESSAGE = "hello from the card " + " ".join(WORDS) + " **done**"
-SHOWN_REPLY = "ECHO: hello from the card " + " ".join(WORDS) + " done"
-IMAGE_MESSAGE = "what is in this picture?"
+MESSAGE = f"hello from the card {NONCE} {WORDS} **done**"
+SHOWN_REPLY = f"ECHO: hello from the card {NONCE} {WORDS} done"
+IMAGE_MESSAGE = f"what is in this picture {NONCE}?"
 # The fake model's slow mode: "tick0 " ... one piece every slow_interval seconds.
 SLOW_MESSAGE = "slow: stop me"
 BROWSER_TIMEOUT_S = 150
@@ -133,6 +137,7 @@ async def test_chat_card_in_a_real_browser(
                 "chromium": chromium,
                 "artifacts": str(ARTIFACTS),
                 "message": MESSAGE,
+                "replyPrefix": SHOWN_REPLY.split(" w0", 1)[0],
                 "imageMessage": IMAGE_MESSAGE,
                 "slowMessage": SLOW_MESSAGE,
                 "timeoutMs": 60000,
@@ -197,7 +202,8 @@ async def test_chat_card_in_a_real_browser(
     assert all(c["limit"] == 2 for c in calls)
     assert len(calls) > report["pagedCallsBeforeScroll"], "scrolling up loaded nothing"
     assert report["pagedRowsInitial"] < len(report["pagedRows"])
-    assert report["pagedRows"] == [r["text"] for r in report["rowsLater"]]
+    mine = [r["text"] for r in report["rowsLater"]][-6:]  # this test's three turns
+    assert report["pagedRows"][-6:] == mine
 
     # A phone-width screen: the card and its send button fit, nothing scrolls sideways.
     phone = report["phone"]

@@ -256,7 +256,7 @@ var ge=Object.defineProperty;var $e=(s,t,e)=>t in s?ge(s,t,{enumerable:!0,config
     </div>`}_renderLive(t){if(!t)return d;let e=d;return t.state==="aborted"?e=_`<div class="meta">${m("aborted")}</div>`:t.state==="error"&&(e=_`<div class="meta error">${m("error")}${t.error?`: ${t.error}`:""}</div>`),_`<div class="row assistant live" data-role="assistant" data-state=${t.state}>
       <div class="bubble">${this._renderText(t.text,t.state==="running")}</div>
       ${e}
-    </div>`}render(){if(!this._config)return d;let t=this._view??{},e=t.runState==="running",r=t.connected===!1?"disconnected":t.runState??"idle",i=r==="disconnected"?m("disconnected"):pe(this.hass,r),o=t.rows??[],n=t.loaded&&o.length===0&&!t.live,c=this._config.height??_t,a=t.connected!==!1&&!t.sending;return _`<ha-card>
+    </div>`}render(){if(!this._config)return d;let t=this._view??{},e=t.runState==="running",r=t.connected===!1?"disconnected":t.runState??"idle",i=r==="disconnected"?m("disconnected"):pe(this.hass,r),o=t.rows??[],n=t.loaded&&o.length===0&&!t.live,c=this._config.height??_t,a=t.connected!==!1&&!t.sending;return _`<ha-card ?data-loaded=${!!t.loaded}>
       <header>
         <div class="title">${this._title()}</div>
         <div class="state" data-state=${r} role="status">
