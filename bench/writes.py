@@ -58,7 +58,9 @@ async def _run(
         handle = await entry.runtime_data.client.chat_send(SESSION, "bench")
         await pace
         await handle.wait(30)
-        await hass.async_block_till_done(wait_background_tasks=True)  # the final waits for its usage
+        await hass.async_block_till_done(
+            wait_background_tasks=True
+        )  # the final waits for its usage
     finally:
         unsub()
         counter.stop()
