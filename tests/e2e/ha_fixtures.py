@@ -8,11 +8,13 @@ that nothing here depends on fixture discovery across modules.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+import contextlib
 from dataclasses import dataclass, field
 import time
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
@@ -55,6 +57,23 @@ def shared_token_entry(gateway: Gateway, **kwargs: Any) -> MockConfigEntry:
         },
         **kwargs,
     )
+
+
+@contextlib.asynccontextmanager
+async def loaded_entry(hass: HomeAssistant, gateway: Gateway) -> AsyncIterator[MockConfigEntry]:
+    """The integration set up against a real gateway; unloaded when the block ends."""
+    await async_setup_core(hass)
+    entry = shared_token_entry(gateway)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    try:
+        yield entry
+    finally:
+        if entry.state.recoverable:
+            await hass.config_entries.async_unload(entry.entry_id)
+            await hass.async_block_till_done()
 
 
 async def wait_until(predicate: Any, timeout: float, interval: float = 0.05) -> Any:

@@ -23,7 +23,7 @@ from custom_components.openclaw.const import CONF_TOKEN
 
 from .fake_model import FakeModel
 from .gateway import MAIN_SESSION, Gateway
-from .ha_fixtures import FIRST_TURN_TIMEOUT, async_setup_core, shared_token_entry
+from .ha_fixtures import FIRST_TURN_TIMEOUT, loaded_entry
 
 pytestmark = pytest.mark.e2e
 
@@ -39,16 +39,8 @@ def _custom_integrations(enable_custom_integrations: None) -> None:
 async def entry(
     hass: HomeAssistant, gateway: Gateway, fake_model: FakeModel
 ) -> AsyncIterator[MockConfigEntry]:
-    await async_setup_core(hass)
-    entry = shared_token_entry(gateway)
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.LOADED
-    yield entry
-    if entry.state.recoverable:
-        await hass.config_entries.async_unload(entry.entry_id)
-        await hass.async_block_till_done()
+    async with loaded_entry(hass, gateway) as entry:
+        yield entry
 
 
 async def _history(ws: MockHAClientWebSocket, **params: Any) -> dict[str, Any]:

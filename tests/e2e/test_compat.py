@@ -31,7 +31,6 @@ import time
 import uuid
 
 import aiohttp
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 import pytest
@@ -54,7 +53,7 @@ from custom_components.openclaw.const import DOMAIN
 
 from .fake_model import FakeModel
 from .gateway import Gateway, compat_versions, version_key
-from .ha_fixtures import FIRST_TURN_TIMEOUT, async_setup_core, shared_token_entry
+from .ha_fixtures import FIRST_TURN_TIMEOUT, async_setup_core, loaded_entry, shared_token_entry
 from .helpers import TURN_TIMEOUT, ChatLog, connected_client, unique_session, unique_text, wait_for
 
 pytestmark = [
@@ -260,16 +259,8 @@ async def entry(
     hass: HomeAssistant, compat_gateway: Gateway, fake_model: FakeModel
 ) -> AsyncIterator[MockConfigEntry]:
     """The integration set up against the older release."""
-    await async_setup_core(hass)
-    entry = shared_token_entry(compat_gateway)
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.LOADED
-    yield entry
-    if entry.state.recoverable:
-        await hass.config_entries.async_unload(entry.entry_id)
-        await hass.async_block_till_done()
+    async with loaded_entry(hass, compat_gateway) as entry:
+        yield entry
 
 
 async def test_home_assistant_send_history_and_no_repair(

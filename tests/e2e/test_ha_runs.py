@@ -12,7 +12,7 @@ import itertools
 import uuid
 
 from homeassistant.components import conversation
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
@@ -25,13 +25,7 @@ from custom_components.openclaw.const import DOMAIN
 
 from .fake_model import FakeModel
 from .gateway import MAIN_SESSION, Gateway
-from .ha_fixtures import (
-    FIRST_TURN_TIMEOUT,
-    async_setup_core,
-    listen_runs,
-    shared_token_entry,
-    wait_until,
-)
+from .ha_fixtures import FIRST_TURN_TIMEOUT, listen_runs, loaded_entry, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -46,16 +40,8 @@ async def entry(
     hass: HomeAssistant, gateway: Gateway, fake_model: FakeModel
 ) -> AsyncIterator[MockConfigEntry]:
     """The integration set up against the real gateway; unloaded at the end of the test."""
-    await async_setup_core(hass)
-    entry = shared_token_entry(gateway)
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.LOADED
-    yield entry
-    if entry.state.recoverable:
-        await hass.config_entries.async_unload(entry.entry_id)
-        await hass.async_block_till_done()
+    async with loaded_entry(hass, gateway) as entry:
+        yield entry
 
 
 def _text(label: str, words: int = 0) -> str:
