@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from unittest.mock import patch
-
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
 from tests.fake_gateway import FakeGateway
-from tests.integration.helpers import wait_for
+from tests.integration.helpers import snapshot_entities, wait_for
 
 CONNECTION = "binary_sensor.openclaw_127_0_0_1_connection"
 
@@ -32,12 +30,9 @@ async def test_snapshot(
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
 ) -> None:
-    with patch("custom_components.openclaw.PLATFORMS", [Platform.BINARY_SENSOR]):
-        mock_config_entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-        await hass.async_block_till_done()
-    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
-    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    await snapshot_entities(
+        hass, mock_config_entry, Platform.BINARY_SENSOR, entity_registry, snapshot
+    )
 
 
 async def test_offline_gateway_turns_off_and_entities_go_unavailable(

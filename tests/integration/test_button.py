@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from unittest.mock import patch
-
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
 from tests.fake_gateway import FakeGateway
-from tests.integration.helpers import wait_for
+from tests.integration.helpers import snapshot_entities, wait_for
 
 MAIN = "agent:main:main"
 ABORT = "button.main_abort_run"
@@ -31,12 +29,7 @@ async def test_snapshot(
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
 ) -> None:
-    with patch("custom_components.openclaw.PLATFORMS", [Platform.BUTTON]):
-        mock_config_entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-        await hass.async_block_till_done()
-    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
-    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    await snapshot_entities(hass, mock_config_entry, Platform.BUTTON, entity_registry, snapshot)
 
 
 async def test_abort_stops_a_slow_run(

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
-from unittest.mock import patch
 
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, Platform
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
 from tests.fake_gateway import FakeGateway
-from tests.integration.helpers import wait_for
+from tests.integration.helpers import snapshot_entities, wait_for
 
 MAIN = "agent:main:main"
 RUN_EVENT = "event.main_run"
@@ -48,12 +47,7 @@ async def test_snapshot(
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
 ) -> None:
-    with patch("custom_components.openclaw.PLATFORMS", [Platform.EVENT]):
-        mock_config_entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-        await hass.async_block_till_done()
-    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
-    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    await snapshot_entities(hass, mock_config_entry, Platform.EVENT, entity_registry, snapshot)
 
 
 async def test_run_fires_started_then_final(

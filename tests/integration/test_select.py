@@ -16,12 +16,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.openclaw.const import DOMAIN, SCOPES
 from tests.fake_gateway import FakeGateway
-from tests.integration.helpers import wait_for
+from tests.integration.helpers import snapshot_entities, wait_for
 
 MAIN = "agent:main:main"
 THINKING = "select.main_thinking_level"
@@ -52,12 +52,7 @@ async def test_snapshot(
     snapshot: SnapshotAssertion,
 ) -> None:
     fake_gateway.sessions.ensure(MAIN).settings["thinkingLevel"] = "medium"
-    with patch("custom_components.openclaw.PLATFORMS", [Platform.SELECT]):
-        mock_config_entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-        await hass.async_block_till_done()
-    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
-    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    await snapshot_entities(hass, mock_config_entry, Platform.SELECT, entity_registry, snapshot)
 
 
 async def test_select_thinking_level_patches_the_session(

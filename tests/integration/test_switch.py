@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from unittest.mock import patch
-
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import (
     ATTR_ENTITY_ID,
@@ -18,12 +16,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.openclaw.const import DOMAIN
 from tests.fake_gateway import FakeGateway
-from tests.integration.helpers import wait_for
+from tests.integration.helpers import snapshot_entities, wait_for
 
 MAIN = "agent:main:main"
 FAST_MODE = "switch.main_fast_mode"
@@ -43,12 +41,7 @@ async def test_snapshot(
     snapshot: SnapshotAssertion,
 ) -> None:
     fake_gateway.sessions.ensure(MAIN).settings["fastMode"] = True
-    with patch("custom_components.openclaw.PLATFORMS", [Platform.SWITCH]):
-        mock_config_entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-        await hass.async_block_till_done()
-    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
-    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    await snapshot_entities(hass, mock_config_entry, Platform.SWITCH, entity_registry, snapshot)
 
 
 async def test_turn_fast_mode_on_and_off(
